@@ -1,0 +1,20 @@
+"""The moo_markets code location.
+
+Built by a ``@definitions`` function so configuration (cron overrides) is
+read when Dagster loads the location, not when Python imports the module.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from moo_markets import listed_companies
+from moo_markets.resources import build_resources
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions.merge(
+        listed_companies.build_definitions(),
+        dg.Definitions(resources=build_resources()),
+    )

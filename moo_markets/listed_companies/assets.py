@@ -1,0 +1,90 @@
+"""The ``listed_companies`` asset: one J-Quants master snapshot per date.
+
+No ``from __future__ import annotations`` here: Dagster resolves the config
+and resource annotations at decoration time.
+"""
+
+
+import time
+
+import dagster as dg
+from pydantic import Field, field_validator
+
+from moo_markets.jquants import JQuantsResource
+from moo_markets.listed_companies import store
+from moo_markets.metadata import markdown_table
+from moo_markets.timeutil import parse_date, today_jst
+from moo_markets.warehouse import WarehouseResource
+
+PREVIEW_COLUMNS = ["date", "code", "company_name", "market_name", "sector33_name", "scale_category"]
+
+
+class ListedCompaniesConfig(dg.Config):
+    date: str | None = Field(
+        default=None,
+        description="Snapshot date YYYY-MM-DD. Default: today in Asia/Tokyo "
+        "(J-Quants answers a non-business day with the next business day's list).",
+    )
+
+    @field_validator("date")
+    @classmethod
+    def _valid_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_date(value)
+        return value
+
+
+@dg.asset(
+    group_name="jquants",
+    kinds={"sql"},
+    description="J-Quants listed-company master (/equities/master), stored as one snapshot per "
+    "date in the warehouse table `listed_companies`, keyed by (date, code).",
+)
+def listed_companies(
+    context: dg.AssetExecutionContext,
+    config: ListedCompaniesConfig,
+    jquants: JQuantsResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    started = time.monotonic()
+    requested = parse_date(config.date) if config.date else today_jst()
+    rows = jquants.listed_companies(requested)
+    if not rows:
+        raise dg.Failure(
+            f"J-Quants returned no listed companies for {requested.isoformat()}; "
+            "the previous snapshot is kept unchanged"
+        )
+    records = [store.to_record(row) for row in rows]
+    snapshot_date = max(r["date"] for r in records)
+
+    # One transaction: the old snapshot of that date survives any failure before commit.
+    with warehouse.begin() as connection:
+        previous_date = store.previous_snapshot_date(connection, snapshot_date)
+        previous_codes = store.codes_on(connection, previous_date) if previous_date else set()
+        store.replace_snapshots(connection, records)
+
+    codes = {r["code"] for r in records}
+    new_listings = sorted(codes - previous_codes) if previous_date else []
+    delistings = sorted(previous_codes - codes) if previous_date else []
+    context.log.info(
+        f"stored {len(records)} listed companies for {snapshot_date} "
+        f"(+{len(new_listings)} / -{len(delistings)} vs {previous_date})"
+    )
+    client = jquants.client
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(records),
+            "snapshot_date": snapshot_date.isoformat(),
+            "requested_date": requested.isoformat(),
+            "previous_snapshot_date": previous_date.isoformat() if previous_date else None,
+            "new_listings": len(new_listings),
+            "delistings": len(delistings),
+            "new_listing_codes": ", ".join(new_listings[:50]),
+            "delisted_codes": ", ".join(delistings[:50]),
+            "per_market": dg.MetadataValue.json(store.count_by(records, "market_name")),
+            "duration_seconds": round(time.monotonic() - started, 3),
+            "jquants_requests": client.stats.requests,
+            "jquants_retries": client.stats.retries,
+            "preview": dg.MetadataValue.md(markdown_table(records, PREVIEW_COLUMNS)),
+        }
+    )

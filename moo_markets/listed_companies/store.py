@@ -1,0 +1,67 @@
+"""Reading and replacing listed-company snapshots in the warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from moo_markets.warehouse.schema import listed_companies as table
+
+# J-Quants /equities/master field -> warehouse column.
+MASTER_COLUMNS: dict[str, str] = {
+    "Date": "date",
+    "Code": "code",
+    "CoName": "company_name",
+    "CoNameEn": "company_name_en",
+    "S17": "sector17_code",
+    "S17Nm": "sector17_name",
+    "S33": "sector33_code",
+    "S33Nm": "sector33_name",
+    "ScaleCat": "scale_category",
+    "Mkt": "market_code",
+    "MktNm": "market_name",
+    "Mrgn": "margin_code",
+    "MrgnNm": "margin_name",
+    "ProdCat": "product_category",
+}
+
+
+def to_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One API row as a table record: every field kept, the code always a string."""
+    record = {column: row.get(field) for field, column in MASTER_COLUMNS.items()}
+    record["date"] = dt.date.fromisoformat(str(row["Date"]))
+    record["code"] = str(row["Code"])
+    return record
+
+
+def replace_snapshots(connection: sa.Connection, records: Sequence[Mapping[str, Any]]) -> None:
+    """Delete the snapshots of the records' dates and insert the records (caller's transaction)."""
+    dates = sorted({r["date"] for r in records})
+    connection.execute(sa.delete(table).where(table.c.date.in_(dates)))
+    if records:
+        connection.execute(sa.insert(table), list(records))
+
+
+def previous_snapshot_date(connection: sa.Connection, before: dt.date) -> dt.date | None:
+    return connection.execute(
+        sa.select(sa.func.max(table.c.date)).where(table.c.date < before)
+    ).scalar_one_or_none()
+
+
+def codes_on(connection: sa.Connection, date: dt.date) -> set[str]:
+    return set(connection.execute(sa.select(table.c.code).where(table.c.date == date)).scalars())
+
+
+def latest_snapshot_date(connection: sa.Connection) -> dt.date | None:
+    return connection.execute(sa.select(sa.func.max(table.c.date))).scalar_one_or_none()
+
+
+def count_by(records: Iterable[Mapping[str, Any]], column: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        key = f"{record.get(column) or '-'}"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
