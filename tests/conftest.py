@@ -1,0 +1,173 @@
+"""Shared fixtures: real databases and the J-Quants simulator.
+
+PostgreSQL tests read ``MOO_MARKETS_TEST_POSTGRES_URL`` and skip, saying so,
+when it is unset; ``.ci/run`` always sets it. Each test that wants PostgreSQL
+gets a database of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from moo_markets.jquants import JQuantsResource
+from moo_markets.warehouse.engine import dispose_engines
+
+POSTGRES_ENV = "MOO_MARKETS_TEST_POSTGRES_URL"
+SIM_API_KEY = "sim-test-key-not-a-secret"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    return url
+
+
+def _admin_engine(url: str) -> sa.Engine:
+    return sa.create_engine(
+        sa.engine.make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+
+
+@pytest.fixture
+def make_postgres_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
+    """Factory: a new empty database; returns its plain ``postgresql://`` URL."""
+    created: list[str] = []
+    admin = _admin_engine(postgres_url)
+
+    def make(prefix: str = "moo_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    dispose_engines()
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_database(make_postgres_database: Callable[[str], str]) -> str:
+    return make_postgres_database("moo_test")
+
+
+@pytest.fixture
+def sqlite_database(tmp_path) -> Iterator[str]:
+    yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+    dispose_engines()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def warehouse_url(request) -> str:
+    """The same test on the SQLite default and on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_database")
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    """A J-Quants simulator with no rate limit or faults, shared by the session."""
+    from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
+
+    with JQuantsSimulator(SimulatorConfig(api_key=SIM_API_KEY, seed=42), port=0) as sim:
+        yield sim
+
+
+@pytest.fixture
+def make_simulator() -> Iterator[Callable[..., object]]:
+    """Factory for a simulator with its own settings (rate limits, faults, plan...)."""
+    from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
+
+    started = []
+
+    def make(**config):
+        config.setdefault("api_key", SIM_API_KEY)
+        config.setdefault("seed", 42)
+        sim = JQuantsSimulator(SimulatorConfig(**config), port=0)
+        sim.start()
+        started.append(sim)
+        return sim
+
+    yield make
+    for sim in started:
+        sim.stop()
+
+
+def _jquants_for(sim, **overrides) -> JQuantsResource:
+    settings = dict(
+        api_key=SIM_API_KEY,
+        base_url=sim.base_url,
+        requests_per_minute=60_000,
+        backoff_initial=0.01,
+        backoff_max=0.05,
+        rate_limit_wait=0.2,
+        read_timeout=5.0,
+    )
+    settings.update(overrides)
+    return JQuantsResource(**settings)
+
+
+@pytest.fixture
+def make_jquants() -> Callable[..., JQuantsResource]:
+    """Factory: ``make_jquants(sim, **overrides)``, a client resource aimed at a simulator
+    with test-sized waits (fast backoff, 0.2 s after a 429, no pacing unless asked)."""
+    return _jquants_for
+
+
+@pytest.fixture
+def jquants(simulator) -> JQuantsResource:
+    return _jquants_for(simulator)
+
+
+@pytest.fixture(scope="session")
+def dagster_stack(tmp_path_factory, simulator):
+    """Real ``dagster-webserver`` + ``dagster-daemon`` on a private instance, for the session.
+
+    Dagster's storage and the warehouse are PostgreSQL databases of their own when
+    ``MOO_MARKETS_TEST_POSTGRES_URL`` is set (always in CI), SQLite files otherwise.
+    J-Quants is the session's simulator; ``listed_companies`` ticks every minute so
+    schedule tests don't wait long. ``stack.warehouse_url`` is the warehouse.
+    """
+    from dagster_processes import DagsterProcesses, create_database, drop_database, write_instance
+
+    base = tmp_path_factory.mktemp("dagster_stack")
+    admin_url = os.environ.get(POSTGRES_ENV)
+    databases: list[str] = []
+    if admin_url:
+        storage_url = create_database(admin_url, "moo_dagster")
+        warehouse_url = create_database(admin_url, "moo_warehouse")
+        databases += [storage_url, warehouse_url]
+    else:
+        storage_url, warehouse_url = None, f"sqlite:///{base / 'warehouse.db'}"
+    home = base / "home"
+    write_instance(home, storage_url)
+    env = {
+        "JQUANTS_API_KEY": SIM_API_KEY,
+        "JQUANTS_BASE_URL": simulator.base_url,
+        "JQUANTS_REQUESTS_PER_MINUTE": "6000",
+        "MOO_MARKETS_DATABASE_URL": warehouse_url,
+        "MOO_MARKETS_LISTED_COMPANIES_CRON": "* * * * *",
+        "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "2",
+    }
+    stack = DagsterProcesses(home, env, log_dir=base / "logs")
+    stack.warehouse_url = warehouse_url
+    stack.storage_url = storage_url
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        dispose_engines()
+        for url in databases:
+            drop_database(url)

@@ -1,0 +1,169 @@
+"""Real ``dagster-webserver`` and ``dagster-daemon`` processes for end-to-end tests.
+
+Each stack gets its own DAGSTER_HOME with an instance derived from the
+project's production ``dagster.yaml`` (same queueing, run monitoring and
+retention) whose storage is SQLite in that folder or, when a URL is given, a
+PostgreSQL database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create_database(admin_url: str, prefix: str) -> str:
+    """A new empty PostgreSQL database next to ``admin_url``; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(
+        sa.engine.make_url(admin_url).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    engine = sa.create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def write_instance(home: Path, dagster_storage_url: str | None, overrides: dict | None = None) -> None:
+    config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    if dagster_storage_url:
+        url = sa.engine.make_url(dagster_storage_url).set(drivername="postgresql+psycopg2")
+        config["storage"] = {"postgres": {"postgres_url": url.render_as_string(hide_password=False)}}
+    else:
+        config.pop("storage", None)
+    # Faster feedback than production for the things tests wait on.
+    config["run_monitoring"].update({"poll_interval_seconds": 5, "start_timeout_seconds": 60})
+    for key, value in (overrides or {}).items():
+        config[key] = value
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+class DagsterProcesses:
+    """A webserver and a daemon on a private instance; ``graphql()`` talks to the webserver."""
+
+    def __init__(self, home: Path, env: dict[str, str], log_dir: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env, "DAGSTER_HOME": str(home)}
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, timeout: float = 120.0) -> DagsterProcesses:
+        workspace = str(ROOT / "workspace.yaml")
+        self._spawn(
+            "webserver",
+            [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.port), "-w", workspace],
+        )
+        self.start_daemon()
+        self.wait_ready(timeout)
+        return self
+
+    def start_daemon(self) -> None:
+        self._spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")])
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
+        self.processes[name] = subprocess.Popen(
+            argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited early; see {self.log_dir / (name + '.log')}")
+            try:
+                data = self.graphql(
+                    "{ workspaceOrError { ... on Workspace { locationEntries { name "
+                    "locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+                )
+                entries = data["workspaceOrError"]["locationEntries"]
+                kinds = [e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"] for e in entries]
+                if kinds and all(k == "RepositoryLocation" for k in kinds):
+                    return
+                last = entries
+                if any(k == "PythonError" for k in kinds):
+                    raise RuntimeError(f"code location failed to load: {entries}")
+            except requests.RequestException as exc:
+                last = exc
+            time.sleep(0.5)
+        raise TimeoutError(f"Dagster webserver not ready after {timeout}s: {last}")
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict[str, Any]:
+        response = requests.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30
+        )
+        body = response.json()
+        if body.get("errors"):
+            raise RuntimeError(f"GraphQL errors: {body['errors']}")
+        return body["data"]
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.pop(name)
+        os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def __enter__(self) -> DagsterProcesses:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.5, message: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value; return that value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {message}")

@@ -1,0 +1,101 @@
+"""The code location as Dagster sees it: asset keys, jobs, schedules and crons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from moo_markets.catalog import JOBS
+from moo_markets.schedules import ScheduleConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load() -> dg.Definitions:
+    from moo_markets.definitions import defs
+
+    return defs()
+
+
+# Every asset key, job and schedule of the location. A change here is a change users see.
+EXPECTED_ASSETS = ["daily_bars", "listed_companies", "trading_calendar"]
+EXPECTED_SCHEDULES = {
+    "listed_companies_schedule": ("listed_companies_job", "15 8 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "daily_bars_schedule": ("daily_bars_job", "0 18 * * 1-5", "Asia/Tokyo", "STOPPED"),
+}
+
+
+def test_snapshot_of_assets_jobs_and_crons(monkeypatch) -> None:
+    for job in JOBS:
+        monkeypatch.delenv(job.cron_env_var, raising=False)
+    defs = load()
+    asset_keys = sorted(key.to_user_string() for key in defs.resolve_all_asset_keys())
+    schedules = {
+        s.name: (s.job_name, s.cron_schedule, s.execution_timezone, s.default_status.value)
+        for s in defs.schedules
+    }
+    assert asset_keys == EXPECTED_ASSETS
+    assert schedules == EXPECTED_SCHEDULES
+    for job in JOBS:  # the catalog, the mirror and the API agree with Dagster
+        assert defs.resolve_job_def(job.job_name).name == job.job_name
+        assert EXPECTED_SCHEDULES[job.schedule_name][1] == job.default_cron
+
+
+def test_cron_is_overridable_and_validated(monkeypatch) -> None:
+    monkeypatch.setenv("MOO_MARKETS_LISTED_COMPANIES_CRON", "30 9 * * 1-5")
+    schedule = next(s for s in load().schedules if s.name == "listed_companies_schedule")
+    assert schedule.cron_schedule == "30 9 * * 1-5"
+    monkeypatch.setenv("MOO_MARKETS_LISTED_COMPANIES_CRON", "0 0 30 2 *")
+    with pytest.raises(ScheduleConfigError, match="MOO_MARKETS_LISTED_COMPANIES_CRON"):
+        load()
+
+
+def test_listed_companies_schedule_requests_one_run_per_tick(monkeypatch) -> None:
+    monkeypatch.delenv("MOO_MARKETS_LISTED_COMPANIES_CRON", raising=False)
+    schedule = next(s for s in load().schedules if s.name == "listed_companies_schedule")
+    # Friday 2026-03-06 08:15 in Tokyo (23:15 UTC on Thursday).
+    tick = dt.datetime(2026, 3, 6, 8, 15, tzinfo=ZoneInfo("Asia/Tokyo"))
+    result = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=tick))
+    assert len(result.run_requests) == 1
+
+
+def test_dagster_definitions_validate(tmp_path) -> None:
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "JQUANTS_API_KEY": "unused"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_production_instance_config_loads_against_postgres(tmp_path, postgres_database) -> None:
+    """The top-level dagster.yaml builds a working instance on the real PostgreSQL."""
+    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    url = sa.engine.make_url(postgres_database).set(drivername="postgresql+psycopg2")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "DAGSTER_POSTGRES_URL": url.render_as_string(hide_password=False),
+    }
+    script = (
+        "import dagster as dg\n"
+        "i = dg.DagsterInstance.get()\n"
+        "print(type(i.run_storage).__name__, type(i.run_coordinator).__name__,"
+        " i.run_monitoring_enabled, i.get_tick_retention_settings.__name__)\n"
+        "print(len(i.get_runs()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0].split()
+    assert first[:3] == ["PostgresRunStorage", "QueuedRunCoordinator", "True"]
