@@ -9,6 +9,11 @@ latencies jitter. A sliding-window limiter (pyrate-limiter, for instance)
 would let a whole minute's budget go out at once and then land the 61st
 request right at the server's window edge; even spacing avoids that race and
 still achieves ``headroom`` (98 %) of the allowed rate.
+
+A new pacer waits one gap before its first request. Runs that call J-Quants
+are serialised by the ``jquants`` concurrency pool, and each run is a fresh
+process with a fresh pacer: this first gap keeps the spacing across the
+boundary between one run's last request and the next run's first.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ class Pacer:
         self.interval = 60.0 / (requests_per_minute * headroom)
         self._clock = clock
         self._sleep = sleep
-        self._next_slot = float("-inf")
+        self._next_slot = clock() + self.interval
         self._lock = threading.Lock()
 
     @property

@@ -10,6 +10,7 @@ import time
 import dagster as dg
 from pydantic import Field, field_validator
 
+from moo_markets.jobs import JQUANTS_POOL
 from moo_markets.jquants import JQuantsResource
 from moo_markets.listed_companies import store
 from moo_markets.metadata import markdown_table
@@ -37,6 +38,7 @@ class ListedCompaniesConfig(dg.Config):
 @dg.asset(
     group_name="jquants",
     kinds={"sql"},
+    pool=JQUANTS_POOL,
     description="J-Quants listed-company master (/equities/master), stored as one snapshot per "
     "date in the warehouse table `listed_companies`, keyed by (date, code).",
 )

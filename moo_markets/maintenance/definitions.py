@@ -1,0 +1,123 @@
+"""Dagster definitions of moo_markets' housekeeping.
+
+- ``maintenance_job`` (daily, schedule ON by default): history retention.
+- ``stuck_run_sensor`` (every minute, ON): ends runs whose worker is gone or idle.
+- ``freshness_checks_job`` (hourly on weekdays, ON): calendar-aware freshness checks.
+
+Settings are read when the code location loads (environment variables in the
+README), and the retention ones can also be changed per run in the launchpad.
+"""
+
+import datetime as dt
+import os
+
+import dagster as dg
+
+from moo_markets.catalog import TIMEZONE
+from moo_markets.maintenance.freshness import FRESHNESS_CHECKS
+from moo_markets.maintenance.retention import apply_retention
+from moo_markets.maintenance.stuck import end_stuck_run, find_stuck_runs
+from moo_markets.warehouse import WarehouseResource
+
+RETENTION_DAYS_ENV = "MOO_MARKETS_RETENTION_DAYS"
+KEEP_RUNS_ENV = "MOO_MARKETS_RETENTION_KEEP_RUNS"
+STUCK_AFTER_ENV = "MOO_MARKETS_STUCK_AFTER_SECONDS"
+DEFAULT_RETENTION_DAYS = 90
+DEFAULT_KEEP_RUNS = 10
+DEFAULT_STUCK_AFTER_SECONDS = 1800
+
+
+def _env_int(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"${name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"${name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _retention_op(retention_days: int, keep_runs: int) -> dg.OpDefinition:
+    @dg.op(
+        name="apply_retention",
+        config_schema={
+            "retention_days": dg.Field(int, default_value=retention_days),
+            "keep_runs": dg.Field(int, default_value=keep_runs),
+        },
+        description="Delete finished runs older than retention_days (with their event logs and "
+        "mirror rows), keeping the newest keep_runs runs of every job type.",
+    )
+    def apply_retention_op(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> None:
+        days, keep = context.op_config["retention_days"], context.op_config["keep_runs"]
+        if days < 1 or keep < 0:
+            raise dg.Failure(f"retention_days must be >= 1 and keep_runs >= 0 (got {days}, {keep})")
+        result = apply_retention(context.instance, warehouse.engine, days, keep)
+        context.log.info(
+            f"retention {days} d / keep {keep}: examined {result.examined} runs, deleted "
+            f"{len(result.deleted_run_ids)} runs and {result.mirror_rows_deleted} mirror rows"
+        )
+        context.add_output_metadata(
+            {
+                "runs_examined": result.examined,
+                "runs_deleted": len(result.deleted_run_ids),
+                "mirror_rows_deleted": result.mirror_rows_deleted,
+                "kept_by_job": dg.MetadataValue.json(result.kept_by_group),
+            }
+        )
+
+    return apply_retention_op
+
+
+def _stuck_run_sensor(stuck_after: dt.timedelta) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="stuck_run_sensor",
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Ends runs whose worker is gone or that logged nothing for {stuck_after}.",
+    )
+    def stuck_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+        stuck = find_stuck_runs(context.instance, stuck_after)
+        for item in stuck:
+            end_stuck_run(context.instance, item)
+            context.log.warning(f"ended stuck run {item.run.run_id}: {item.reason}")
+        return dg.SkipReason(f"ended {len(stuck)} stuck run(s)" if stuck else "no stuck runs")
+
+    return stuck_run_sensor
+
+
+def build_definitions() -> dg.Definitions:
+    retention_days = _env_int(RETENTION_DAYS_ENV, DEFAULT_RETENTION_DAYS, 1)
+    keep_runs = _env_int(KEEP_RUNS_ENV, DEFAULT_KEEP_RUNS, 0)
+    stuck_after = dt.timedelta(seconds=_env_int(STUCK_AFTER_ENV, DEFAULT_STUCK_AFTER_SECONDS, 1))
+
+    @dg.job(name="maintenance_job", description="Daily housekeeping: history retention.")
+    def maintenance_job() -> None:
+        _retention_op(retention_days, keep_runs)()
+
+    freshness_job = dg.define_asset_job(
+        "freshness_checks_job",
+        selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS),
+        description="Calendar-aware freshness checks of listed_companies and daily_bars.",
+    )
+    return dg.Definitions(
+        jobs=[maintenance_job, freshness_job],
+        asset_checks=FRESHNESS_CHECKS,
+        schedules=[
+            dg.ScheduleDefinition(
+                name="maintenance_schedule",
+                job=maintenance_job,
+                cron_schedule="30 3 * * *",
+                execution_timezone=TIMEZONE,
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+            ),
+            dg.ScheduleDefinition(
+                name="freshness_checks_schedule",
+                job=freshness_job,
+                cron_schedule="5 * * * 1-5",
+                execution_timezone=TIMEZONE,
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+            ),
+        ],
+        sensors=[_stuck_run_sensor(stuck_after)],
+    )
