@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from moo_markets.jobs import JQUANTS_POOL
+
 SIMULATOR_PORT = 8765
 
 
@@ -81,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
         commands.append(
             ("jquants-sim", [str(bin_dir / "moo-markets"), "jquants-sim", "--port", str(SIMULATOR_PORT)])
         )
+    # One J-Quants run at a time (see dagster.yaml); idempotent.
+    subprocess.run(
+        [str(bin_dir / "dagster"), "instance", "concurrency", "set", JQUANTS_POOL, "1"],
+        env=env, cwd=root, check=True, stdout=subprocess.DEVNULL,
+    )
     workspace = str(root / "workspace.yaml")
     commands += [
         ("webserver", [str(bin_dir / "dagster-webserver"), "-h", args.host, "-p", str(args.port), "-w", workspace]),

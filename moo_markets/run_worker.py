@@ -1,7 +1,7 @@
 """Is a run's worker process still alive on this machine?
 
-Dagster's default launcher records "Started process for run (pid: N)" when it
-starts a run worker. When the worker and its code server are killed together
+The run worker logs an engine event naming its pid ("Executing steps using
+multiprocess executor: parent process (pid: N)", or "... in process (pid: N)"). When the worker and its code server are killed together
 the run stays STARTED for ever (run monitoring asks the dead code server), so
 stuck-run cleanup looks the pid up itself. Meaningful only where the run
 worker runs on this host: with the default launcher, not with Docker/K8s.
@@ -18,7 +18,7 @@ _SLACK_SECONDS = 2.0
 
 
 def pid_from_message(message: str | None) -> int | None:
-    """The pid in Dagster's "Started process for run (pid: N)." engine event."""
+    """The pid in a Dagster engine event message such as "... (pid: N)"."""
     match = _PID.search(message or "")
     return int(match.group(1)) if match else None
 

@@ -70,29 +70,67 @@ def write_instance(home: Path, dagster_storage_url: str | None, overrides: dict 
     (home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-class DagsterProcesses:
-    """A webserver and a daemon on a private instance; ``graphql()`` talks to the webserver."""
+def limit_jquants_pool(env: dict[str, str]) -> None:
+    """What the README asks of a deployment: one run at a time in the jquants pool."""
+    subprocess.run(
+        [str(BIN / "dagster"), "instance", "concurrency", "set", "jquants", "1"],
+        env=env, cwd=ROOT, check=True, capture_output=True, timeout=120,
+    )
 
-    def __init__(self, home: Path, env: dict[str, str], log_dir: Path) -> None:
+
+class DagsterProcesses:
+    """A webserver and a daemon on a private instance; ``graphql()`` talks to the webserver.
+
+    With ``code_server=True`` the code location runs in its own ``dagster code-server``
+    process (the production topology) and the workspace points at it over gRPC;
+    otherwise webserver and daemon load ``workspace.yaml`` themselves.
+    """
+
+    def __init__(
+        self, home: Path, env: dict[str, str], log_dir: Path, code_server: bool = False
+    ) -> None:
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env, "DAGSTER_HOME": str(home)}
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.code_server_port = free_port() if code_server else None
+        if code_server:
+            self.workspace = home / "workspace.yaml"
+            home.mkdir(parents=True, exist_ok=True)
+            self.workspace.write_text(
+                yaml.safe_dump(
+                    {"load_from": [{"grpc_server": {
+                        "host": "127.0.0.1", "port": self.code_server_port, "location_name": "moo_markets"
+                    }}]}
+                )
+            )
+        else:
+            self.workspace = ROOT / "workspace.yaml"
 
     def start(self, timeout: float = 120.0) -> DagsterProcesses:
-        workspace = str(ROOT / "workspace.yaml")
+        limit_jquants_pool(self.env)
+        if self.code_server_port:
+            self.start_code_server()
         self._spawn(
             "webserver",
-            [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.port), "-w", workspace],
+            [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.port), "-w", str(self.workspace)],
         )
         self.start_daemon()
         self.wait_ready(timeout)
         return self
 
     def start_daemon(self) -> None:
-        self._spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")])
+        self._spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(self.workspace)])
+
+    def start_code_server(self) -> None:
+        self._spawn(
+            "code_server",
+            [str(BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1",
+             "-p", str(self.code_server_port), "-m", "moo_markets.definitions",
+             "--location-name", "moo_markets"],
+        )
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -118,8 +156,16 @@ class DagsterProcesses:
                 if kinds and all(k == "RepositoryLocation" for k in kinds):
                     return
                 last = entries
-                if any(k == "PythonError" for k in kinds):
-                    raise RuntimeError(f"code location failed to load: {entries}")
+                errors = [e["locationOrLoadError"]["message"] for e in entries if e["locationOrLoadError"]
+                          and e["locationOrLoadError"]["__typename"] == "PythonError"]
+                if any("Could not reach user code server" in m for m in errors):
+                    # The separate code server is still starting: ask the webserver to retry.
+                    self.graphql(
+                        "mutation { reloadRepositoryLocation(repositoryLocationName: \"moo_markets\") "
+                        "{ __typename } }"
+                    )
+                elif errors:
+                    raise RuntimeError(f"code location failed to load: {errors}")
             except requests.RequestException as exc:
                 last = exc
             time.sleep(0.5)

@@ -22,6 +22,7 @@ from moo_markets.warehouse import WarehouseResource
 RETENTION_DAYS_ENV = "MOO_MARKETS_RETENTION_DAYS"
 KEEP_RUNS_ENV = "MOO_MARKETS_RETENTION_KEEP_RUNS"
 STUCK_AFTER_ENV = "MOO_MARKETS_STUCK_AFTER_SECONDS"
+STUCK_INTERVAL_ENV = "MOO_MARKETS_STUCK_SENSOR_INTERVAL_SECONDS"
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_KEEP_RUNS = 10
 DEFAULT_STUCK_AFTER_SECONDS = 1800
@@ -69,10 +70,10 @@ def _retention_op(retention_days: int, keep_runs: int) -> dg.OpDefinition:
     return apply_retention_op
 
 
-def _stuck_run_sensor(stuck_after: dt.timedelta) -> dg.SensorDefinition:
+def _stuck_run_sensor(stuck_after: dt.timedelta, interval: int) -> dg.SensorDefinition:
     @dg.sensor(
         name="stuck_run_sensor",
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=interval,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=f"Ends runs whose worker is gone or that logged nothing for {stuck_after}.",
     )
@@ -119,5 +120,5 @@ def build_definitions() -> dg.Definitions:
                 default_status=dg.DefaultScheduleStatus.RUNNING,
             ),
         ],
-        sensors=[_stuck_run_sensor(stuck_after)],
+        sensors=[_stuck_run_sensor(stuck_after, _env_int(STUCK_INTERVAL_ENV, 60, 1))],
     )

@@ -9,11 +9,14 @@ The REST API's ``POST /api/scheduler/cleanup`` applies the same rule.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 import dagster as dg
 
 from moo_markets.run_worker import alive, pid_from_message
+
+log = logging.getLogger(__name__)
 
 UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
@@ -31,15 +34,20 @@ def _latest_event_time(instance: dg.DagsterInstance, run_id: str) -> float | Non
 
 def _worker_gone(instance: dg.DagsterInstance, run_id: str) -> bool:
     if not isinstance(instance.run_launcher, dg.DefaultRunLauncher):
+        log.debug("run launcher %s: no pid check", type(instance.run_launcher).__name__)
         return False  # workers live elsewhere (Docker, Kubernetes): only the idle rule applies
     records = instance.get_records_for_run(
         run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=True, limit=20
     ).records
     for record in records:
         entry = record.event_log_entry
-        pid = pid_from_message(entry.user_message)
-        if pid is not None and "Started process" in (entry.user_message or ""):
-            return not alive(pid, entry.timestamp)
+        message = (entry.dagster_event.message if entry.dagster_event else None) or entry.user_message
+        pid = pid_from_message(message)
+        if pid is not None:  # "Executing steps ... (pid: N)": the run worker itself
+            gone = not alive(pid, entry.timestamp)
+            log.info("run %s worker pid %s %s", run_id, pid, "gone" if gone else "alive")
+            return gone
+    log.info("run %s: no worker pid recorded among %d engine events", run_id, len(records))
     return False
 
 
