@@ -34,5 +34,14 @@ lint: install
 bench-pacing: install
 	$(BIN)/python bench/pacing.py
 
+bench-backfill: install
+	$(BIN)/python bench/backfill.py
+
+bench-ingest: install
+	$(BIN)/python bench/ingest.py
+
+bench-api: install
+	$(BIN)/python bench/api.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -159,6 +159,8 @@ def dagster_stack(tmp_path_factory, simulator):
         "MOO_MARKETS_DATABASE_URL": warehouse_url,
         "MOO_MARKETS_LISTED_COMPANIES_CRON": "* * * * *",
         "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "2",
+        # Failing-run tests should fail once, not wait out the production retry policy.
+        "MOO_MARKETS_STEP_RETRIES": "0",
     }
     stack = DagsterProcesses(home, env, log_dir=base / "logs")
     stack.warehouse_url = warehouse_url

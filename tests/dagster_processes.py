@@ -110,15 +110,21 @@ class DagsterProcesses:
             self.workspace = ROOT / "workspace.yaml"
 
     def start(self, timeout: float = 120.0) -> DagsterProcesses:
-        limit_jquants_pool(self.env)
-        if self.code_server_port:
-            self.start_code_server()
-        self._spawn(
-            "webserver",
-            [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.port), "-w", str(self.workspace)],
-        )
-        self.start_daemon()
-        self.wait_ready(timeout)
+        """Start every process; if they don't come up, stop whatever did start."""
+        try:
+            limit_jquants_pool(self.env)
+            if self.code_server_port:
+                self.start_code_server()
+            self._spawn(
+                "webserver",
+                [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-w", str(self.workspace)],
+            )
+            self.start_daemon()
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def start_daemon(self) -> None:

@@ -1,0 +1,71 @@
+"""``moo-markets api``: serve the scheduler REST API with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default=None, help="bind address (env MOO_MARKETS_API_HOST, default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="port (env MOO_MARKETS_API_PORT, default 4000)"
+    )
+    parser.add_argument(
+        "--dagster-url",
+        default=None,
+        help="Dagster webserver URL (env MOO_MARKETS_DAGSTER_URL, default http://127.0.0.1:3000)",
+    )
+
+
+def load_settings(args: argparse.Namespace):
+    from moo_markets.api.config import Settings
+
+    overrides = {
+        "api_host": args.host,
+        "api_port": args.port,
+        "dagster_url": args.dagster_url,
+    }
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from moo_markets.api.main import create_app
+
+    try:
+        settings = load_settings(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"])
+            print(f"moo-markets api: invalid setting {field}: {error['msg']}", file=sys.stderr)
+        return 2
+    if settings.api_token is None and settings.api_host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning(
+            "the API listens on %s without MOO_MARKETS_API_TOKEN: anyone who reaches the port "
+            "can start/stop jobs; set a token",
+            settings.api_host,
+        )
+    log.info(
+        "serving the scheduler API on http://%s:%s (Dagster: %s, token %s)",
+        settings.api_host,
+        settings.api_port,
+        settings.dagster_url_for_logs,
+        "required for PUT/POST" if settings.api_token else "not set",
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level=logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower(),
+        proxy_headers=False,
+    )
+    return 0

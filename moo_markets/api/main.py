@@ -1,0 +1,61 @@
+"""The app factory: ``create_app(settings)`` builds a fresh app; nothing global."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from moo_markets.api.config import Settings
+from moo_markets.api.errors import Redactor, install_error_handlers
+from moo_markets.api.graphql import DagsterGraphQL
+from moo_markets.api.mirror import MirrorReader
+from moo_markets.api.routes import api_router
+from moo_markets.api.service import SchedulerService
+
+DESCRIPTION = """\
+The scheduler REST API of moo_markets, served by translating each call into GraphQL
+against the Dagster webserver. Stateless: Dagster is the source of truth.
+
+Paths accept a job's catalog id or its job_type (`/jobs/1` = `/jobs/listed_companies`).
+Times are ISO 8601 with offset (Asia/Tokyo). Errors are `{"errors": {"detail": "..."}}`.
+When `MOO_MARKETS_API_TOKEN` is set, every PUT/POST needs `Authorization: Bearer <token>`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """A new app. ``transport`` replaces the HTTP transport to Dagster (tests)."""
+    settings = settings or Settings()
+    gql = DagsterGraphQL(settings, transport=transport)
+    mirror = MirrorReader(
+        settings.database_url.get_secret_value() if settings.database_url else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await gql.aclose()
+            mirror.dispose()
+
+    app = FastAPI(
+        title="moo_markets scheduler API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        strict_content_type=False,  # a body sent without Content-Type is read as JSON
+    )
+    app.state.settings = settings
+    app.state.redact = redact = Redactor(settings.secrets())
+    app.state.service = SchedulerService(gql, settings, mirror, redact)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,294 @@
+"""A fake Dagster GraphQL endpoint for tests of the translation layer.
+
+``FakeDagster().transport`` is an ``httpx.MockTransport`` answering the API's
+own documents (recognised by operation name) from in-memory schedules and
+runs, shaped like Dagster 1.13's answers. The acceptance tests use the real
+webserver; this fake makes error paths (webserver down, HTTP 500 PythonError,
+unreachable code server) and fuzzing cheap and deterministic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from moo_markets.catalog import JOBS
+from moo_markets.run_status import FINISHED_DAGSTER_STATUSES
+
+_OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
+_counter = itertools.count()
+
+
+def _python_error(message: str) -> dict[str, Any]:
+    return {"__typename": "PythonError", "message": message}
+
+
+class FakeDagster:
+    def __init__(self, *, deployed: tuple[str, ...] | None = None) -> None:
+        deployed = deployed if deployed is not None else tuple(j.job_type for j in JOBS)
+        self.schedules: dict[str, dict[str, Any]] = {}
+        for job in JOBS:
+            if job.job_type in deployed:
+                self.schedules[job.schedule_name] = {
+                    "name": job.schedule_name,
+                    "pipelineName": job.job_name,
+                    "cronSchedule": job.default_cron,
+                    "executionTimezone": "Asia/Tokyo",
+                    "scheduleState": {
+                        "id": f"origin-{job.id}::selector-{job.id}",
+                        "status": "STOPPED",
+                        "nextTick": None,
+                    },
+                }
+        self.jobs = {j.job_name for j in JOBS if j.job_type in deployed}
+        self.partitions: dict[str, list[str]] = {
+            j.job_name: ["2024-01-04", "2024-01-05", "2024-01-06"] for j in JOBS if j.partitioned
+        }
+        self.runs: dict[str, dict[str, Any]] = {}
+        self.daemons_healthy = True
+        self.down = False
+        self.http_error: tuple[int, str] | None = None
+        self.unreachable_workers: set[str] = set()
+        self.operations: list[str] = []
+        self.transport = httpx.MockTransport(self.handle)
+
+    # -- building state ------------------------------------------------------------------
+    def add_run(
+        self,
+        job_name: str,
+        status: str = "SUCCESS",
+        *,
+        tags: dict[str, str] | None = None,
+        assets: list[str] | None = None,
+        events: list[dict[str, Any]] | None = None,
+        created: float | None = None,
+        step_stats: list[dict[str, Any]] | None = None,
+    ) -> str:
+        run_id = str(uuid.uuid4())
+        created = created if created is not None else time.time() + next(_counter) * 1e-3
+        finished = status in FINISHED_DAGSTER_STATUSES
+        self.runs[run_id] = {
+            "runId": run_id,
+            "status": status,
+            "pipelineName": job_name,
+            "creationTime": created,
+            "startTime": None if status == "QUEUED" else created + 1,
+            "endTime": created + 5 if finished else None,
+            "updateTime": created + (5 if finished else 1),
+            "tags": [{"key": k, "value": v} for k, v in (tags or {}).items()],
+            "assetSelection": [{"path": [a]} for a in assets] if assets else None,
+            "stepStats": step_stats or [],
+            "events": events or [],
+        }
+        return run_id
+
+    def enable(self, schedule_name: str, next_tick: float | None = None) -> None:
+        state = self.schedules[schedule_name]["scheduleState"]
+        state["status"] = "RUNNING"
+        state["nextTick"] = {"timestamp": next_tick or time.time() + 60}
+
+    # -- transport -----------------------------------------------------------------------
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if self.http_error:
+            status, text = self.http_error
+            return httpx.Response(status, text=text)
+        body = json.loads(request.content)
+        match = _OPERATION.match(body["query"])
+        operation = match.group(1) if match else "?"
+        self.operations.append(operation)
+        handler = getattr(self, f"_op_{operation}", None)
+        if handler is None:
+            return httpx.Response(400, json={"errors": [{"message": f"unknown op {operation}"}]})
+        result = handler(body.get("variables") or {}, body["query"])
+        if isinstance(result, httpx.Response):
+            return result
+        return httpx.Response(200, json={"data": result})
+
+    # -- helpers -------------------------------------------------------------------------
+    def _public(self, run: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in run.items() if k not in ("events",)}
+        out["__typename"] = "Run"
+        out["eventConnection"] = {"hasMore": False, "events": run["events"]}
+        return out
+
+    def _runs(self, pipeline: str | None = None, statuses=None, limit: int = 1000, cursor=None):
+        runs = sorted(self.runs.values(), key=lambda r: r["creationTime"], reverse=True)
+        if pipeline is not None:
+            runs = [r for r in runs if r["pipelineName"] == pipeline]
+        if statuses is not None:
+            runs = [r for r in runs if r["status"] in statuses]
+        if cursor is not None:
+            ids = [r["runId"] for r in runs]
+            runs = runs[ids.index(cursor) + 1 :] if cursor in ids else []
+        return {"__typename": "Runs", "results": [self._public(r) for r in runs[:limit]]}
+
+    def _schedules(self) -> dict[str, Any]:
+        return {"__typename": "Schedules", "results": list(self.schedules.values())}
+
+    def _run_or_error(self, run_id: str) -> dict[str, Any]:
+        run = self.runs.get(run_id)
+        if run is None:
+            return {"__typename": "RunNotFoundError", "message": f"run {run_id} not found"}
+        return self._public(run)
+
+    # -- operations ----------------------------------------------------------------------
+    def _op_Health(self, variables, query):
+        return {"version": "1.13.27"}
+
+    def _op_Schedules(self, variables, query):
+        return {"schedules": self._schedules()}
+
+    def _op_Jobs(self, variables, query):
+        data: dict[str, Any] = {
+            "schedules": self._schedules(),
+            "unfinished": self._runs(statuses=set(variables["unfinished"])),
+            "assetRuns": self._runs("__ASSET_JOB", limit=25),
+        }
+        for key, value in variables.items():
+            if key.startswith("job"):
+                data[f"last{key[3:]}"] = self._runs(value, limit=1)
+        if "daemonHealth" in query:
+            data["instance"] = {
+                "daemonHealth": {
+                    "allDaemonStatuses": [
+                        {
+                            "daemonType": kind,
+                            "healthy": self.daemons_healthy,
+                            "required": True,
+                            "lastHeartbeatTime": time.time(),
+                        }
+                        for kind in ("SCHEDULER", "SENSOR", "QUEUED_RUN_COORDINATOR")
+                    ]
+                }
+            }
+        return data
+
+    def _op_Executions(self, variables, query):
+        return {
+            "own": self._runs(variables["job"], limit=variables["limit"]),
+            "assetRuns": self._runs("__ASSET_JOB", limit=variables["assetLimit"]),
+        }
+
+    def _op_MoreAssetRuns(self, variables, query):
+        return {
+            "assetRuns": self._runs(
+                "__ASSET_JOB", limit=variables["limit"], cursor=variables["cursor"]
+            )
+        }
+
+    def _op_Failures(self, variables, query):
+        return {
+            f"e{key[1:]}": self._run_or_error(value)
+            for key, value in variables.items()
+            if key.startswith("r")
+        }
+
+    def _op_Run(self, variables, query):
+        return {"runOrError": self._run_or_error(variables["runId"])}
+
+    _op_RunState = _op_Run
+
+    def _op_Unfinished(self, variables, query):
+        return {"runsOrError": self._runs(statuses=set(variables["unfinished"]))}
+
+    def _op_Partitions(self, variables, query):
+        name = variables["selector"]["pipelineName"]
+        if name not in self.jobs:
+            return {
+                "pipelineOrError": {
+                    "__typename": "PipelineNotFoundError",
+                    "message": f"Could not find Pipeline {name}",
+                }
+            }
+        keys = self.partitions.get(name, [])
+        pipeline: dict[str, Any] = {
+            "__typename": "Pipeline",
+            "newest": {"partitionKeys": keys[-1:]},
+        }
+        if variables.get("all"):
+            pipeline["all"] = {"partitionKeys": keys}
+        return {"pipelineOrError": pipeline}
+
+    def _op_Launch(self, variables, query):
+        params = variables["params"]
+        name = params["selector"]["jobName"]
+        if name not in self.jobs:
+            return {"launchRun": {"__typename": "PipelineNotFoundError", "message": "not found"}}
+        tags = {t["key"]: t["value"] for t in params["executionMetadata"]["tags"]}
+        run_id = self.add_run(name, "QUEUED", tags=tags)
+        return {
+            "launchRun": {"__typename": "LaunchRunSuccess", "run": self._public(self.runs[run_id])}
+        }
+
+    def _op_Start(self, variables, query):
+        name = variables["selector"]["scheduleName"]
+        schedule = self.schedules.get(name)
+        if schedule is None:
+            return {"startSchedule": {"__typename": "ScheduleNotFoundError", "message": name}}
+        if schedule["scheduleState"]["status"] == "RUNNING":
+            return httpx.Response(
+                500,
+                json={
+                    "data": {"startSchedule": _python_error("already running")},
+                },
+            )
+        self.enable(name)
+        return {
+            "startSchedule": {
+                "__typename": "ScheduleStateResult",
+                "scheduleState": schedule["scheduleState"],
+            }
+        }
+
+    def _op_Stop(self, variables, query):
+        for schedule in self.schedules.values():
+            state = schedule["scheduleState"]
+            if state["id"] == variables["id"]:
+                state["status"] = "STOPPED"
+                state["nextTick"] = None
+                return {
+                    "stopRunningSchedule": {
+                        "__typename": "ScheduleStateResult",
+                        "scheduleState": state,
+                    }
+                }
+        return {"stopRunningSchedule": _python_error("no such schedule state")}
+
+    def _op_Terminate(self, variables, query):
+        policy = variables["policy"]
+        data: dict[str, Any] = {}
+        status = 200
+        for key, run_id in variables.items():
+            if not key.startswith("r"):
+                continue
+            alias = f"t{key[1:]}"
+            run = self.runs.get(run_id)
+            if run is None:
+                data[alias] = {"__typename": "RunNotFoundError", "message": "not found"}
+            elif run["status"] in FINISHED_DAGSTER_STATUSES:
+                data[alias] = {
+                    "__typename": "TerminateRunFailure",
+                    "message": "run is not in a cancelable state",
+                    "run": {"runId": run_id, "status": run["status"]},
+                }
+            elif policy == "SAFE_TERMINATE" and run_id in self.unreachable_workers:
+                data[alias] = _python_error("grpc: failed to connect to all addresses")
+                status = 500
+            else:
+                data[alias] = {
+                    "__typename": "TerminateRunSuccess",
+                    "run": {"runId": run_id, "status": run["status"]},
+                }
+                run["status"] = "CANCELED"
+                run["endTime"] = run["updateTime"] = time.time()
+        if status != 200:
+            return httpx.Response(status, json={"data": data})
+        return data

@@ -1,0 +1,683 @@
+"""The REST API's translation layer, against a fake GraphQL transport.
+
+The acceptance tests against real Dagster processes are in test_api_e2e.py;
+these cover what a real webserver cannot be made to do on demand (be down,
+answer HTTP 500, lose a code server) and every documented 4xx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from moo_markets.api import Settings, create_app
+from moo_markets.api.testing import FakeDagster
+from moo_markets.catalog import DAILY_BARS, JOB_TYPE_TAG, LISTED_COMPANIES
+
+TOKEN = "s3cret-token-for-tests"
+
+
+@pytest.fixture
+def fake() -> FakeDagster:
+    return FakeDagster()
+
+
+def make_client(fake: FakeDagster, **settings) -> TestClient:
+    settings.setdefault("dagster_url", "http://dagster.invalid:3000")
+    app = create_app(Settings(**settings), transport=fake.transport)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def client(fake: FakeDagster):
+    with make_client(fake) as client:
+        yield client
+
+
+def assert_error(response, status: int, *words: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"errors"} and set(body["errors"]) == {"detail"}, body
+    detail = body["errors"]["detail"]
+    for word in words:
+        assert word in detail, detail
+    assert "Traceback" not in detail
+    return detail
+
+
+def aware(text: str | None) -> dt.datetime:
+    assert text is not None
+    value = dt.datetime.fromisoformat(text)
+    assert value.utcoffset() is not None, text
+    return value
+
+
+# -- jobs ------------------------------------------------------------------------------------
+def test_list_jobs_translates_schedules_and_runs(client, fake):
+    fake.enable(LISTED_COMPANIES.schedule_name, next_tick=1_800_000_000.0)
+    done = fake.add_run(LISTED_COMPANIES.job_name, "SUCCESS", created=1_700_000_000.0)
+    fake.add_run(DAILY_BARS.job_name, "STARTED", tags={"dagster/partition": "2024-01-05"})
+
+    body = client.get("/api/scheduler/jobs").json()["data"]
+
+    assert [j["id"] for j in body] == [1, 2]
+    listed, bars = body
+    assert listed["job_type"] == "listed_companies" and listed["schedule"] == "15 8 * * 1-5"
+    assert listed["timezone"] == "Asia/Tokyo"
+    assert listed["is_enabled"] is True and listed["is_running"] is False
+    assert aware(listed["next_run_at"]) == dt.datetime.fromtimestamp(1_800_000_000, dt.UTC)
+    assert listed["last_execution"]["run_id"] == done
+    assert listed["last_execution"]["status"] == "completed"
+    assert aware(listed["last_run_at"]) == aware(listed["last_execution"]["started_at"])
+    assert listed["inserted_at"] is None and listed["updated_at"] is None
+    assert bars["is_enabled"] is False and bars["next_run_at"] is None
+    assert bars["is_running"] is True
+    assert bars["last_execution"]["partition"] == "2024-01-05"
+    assert bars["last_execution"]["status"] == "running"
+    assert bars["last_execution"]["completed_at"] is None
+    assert fake.operations == ["Jobs"], "one GraphQL document per list"
+
+
+def test_ui_materializations_count_as_the_jobs_runs(client, fake):
+    fake.add_run(LISTED_COMPANIES.job_name, "SUCCESS", created=1_700_000_000.0)
+    ui_run = fake.add_run(
+        "__ASSET_JOB", "FAILURE", assets=["listed_companies"], created=1_700_000_100.0
+    )
+    fake.add_run("__ASSET_JOB", "SUCCESS", assets=["daily_bars"], created=1_700_000_200.0)
+
+    listed = client.get("/api/scheduler/jobs/1").json()["data"]
+    executions = client.get("/api/scheduler/jobs/1/executions").json()["data"]
+
+    assert listed["last_execution"]["run_id"] == ui_run
+    assert listed["last_execution"]["status"] == "failed"
+    assert [e["job_type"] for e in executions] == ["listed_companies", "listed_companies"]
+    assert executions[0]["run_id"] == ui_run
+
+
+def test_job_paths_accept_id_or_job_type(client):
+    by_id = client.get("/api/scheduler/jobs/2").json()
+    by_type = client.get("/api/scheduler/jobs/daily_bars").json()
+    assert by_id == by_type and by_id["data"]["job_type"] == "daily_bars"
+
+
+@pytest.mark.parametrize("ref", ["3", "0", "nope", "listed_companies_job", "%20"])
+def test_unknown_job_is_404(client, ref):
+    assert_error(client.get(f"/api/scheduler/jobs/{ref}"), 404, "unknown job")
+    assert_error(client.post(f"/api/scheduler/jobs/{ref}/run"), 404, "unknown job")
+    assert_error(client.get(f"/api/scheduler/jobs/{ref}/executions"), 404)
+
+
+def test_status(client, fake):
+    fake.enable(LISTED_COMPANIES.schedule_name)
+    fake.add_run(LISTED_COMPANIES.job_name, "STARTED")
+    fake.add_run(LISTED_COMPANIES.job_name, "QUEUED")
+    fake.add_run("some_other_job", "STARTED")
+
+    data = client.get("/api/scheduler/status").json()["data"]
+
+    assert data["scheduler_running"] is True
+    assert {d["daemon_type"] for d in data["daemons"]} >= {"SCHEDULER"}
+    assert all(aware(d["last_heartbeat_at"]) for d in data["daemons"])
+    assert data["running_executions"] == 2
+    assert [j["job_type"] for j in data["jobs"]] == ["listed_companies", "daily_bars"]
+    assert data["jobs"][0]["is_enabled"] is True and data["jobs"][0]["is_running"] is True
+    fake.daemons_healthy = False
+    assert client.get("/api/scheduler/status").json()["data"]["scheduler_running"] is False
+
+
+# -- enable / disable -------------------------------------------------------------------------
+def test_enable_disable_is_idempotent(client, fake):
+    response = client.put("/api/scheduler/jobs/1/enabled", json={"enabled": True})
+    assert response.status_code == 200
+    assert response.json()["data"]["is_enabled"] is True
+    assert aware(response.json()["data"]["next_run_at"])
+    assert fake.operations.count("Start") == 1
+
+    again = client.put("/api/scheduler/jobs/listed_companies/enabled", json={"enabled": True})
+    assert again.status_code == 200 and again.json()["data"]["is_enabled"] is True
+    assert fake.operations.count("Start") == 1, "enabling an enabled job changes nothing"
+
+    off = client.put("/api/scheduler/jobs/1/enabled", json={"enabled": False})
+    assert off.status_code == 200
+    assert off.json()["data"]["is_enabled"] is False and off.json()["data"]["next_run_at"] is None
+    assert fake.operations.count("Stop") == 1
+    client.put("/api/scheduler/jobs/1/enabled", json={"enabled": False})
+    assert fake.operations.count("Stop") == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"json": {"enabled": "yes"}}, ["body.enabled", "boolean", "'yes'"]),
+        ({"json": {"enabled": 1}}, ["body.enabled", "boolean"]),
+        ({"json": {}}, ["body.enabled", "required"]),
+        ({"json": {"enabled": True, "extra": 1}}, ["body.extra"]),
+        ({"json": [True]}, ["body", "JSON object"]),
+        (
+            {"content": b'{"enabled": tru', "headers": {"content-type": "application/json"}},
+            ["malformed JSON"],
+        ),
+        ({}, ["body"]),
+        ({"content": b"\xff\xfe{", "headers": {"content-type": "application/json"}}, ["body"]),
+        (
+            {
+                "content": b"enabled=true",
+                "headers": {"content-type": "application/x-www-form-urlencoded"},
+            },
+            ["Content-Type: application/json"],
+        ),
+    ],
+)
+def test_enable_rejects_bad_bodies(client, fake, kwargs, words):
+    assert_error(client.put("/api/scheduler/jobs/1/enabled", **kwargs), 422, *words)
+    assert "Start" not in fake.operations
+
+
+def test_a_body_without_content_type_is_read_as_json(client):
+    response = client.put("/api/scheduler/jobs/1/enabled", content=b'{"enabled": true}')
+    assert response.status_code == 200, response.text
+
+
+def test_undeployed_job_is_listed_but_cannot_change(fake):
+    fake = FakeDagster(deployed=("listed_companies",))
+    with make_client(fake) as client:
+        bars = client.get("/api/scheduler/jobs/2").json()["data"]
+        assert bars["available"] is False and bars["is_enabled"] is False
+        assert bars["schedule"] == DAILY_BARS.default_cron
+        assert_error(
+            client.put("/api/scheduler/jobs/2/enabled", json={"enabled": True}), 409, "not deployed"
+        )
+        assert_error(client.post("/api/scheduler/jobs/2/run"), 409, "not deployed")
+
+
+# -- run now -----------------------------------------------------------------------------------
+def test_run_now_queues_a_tagged_run(client, fake):
+    response = client.post("/api/scheduler/jobs/1/run")
+    assert response.status_code == 202, response.text
+    execution = response.json()["data"]
+    assert execution["status"] == "running" and execution["dagster_status"] == "QUEUED"
+    assert execution["job_id"] == 1 and execution["partition"] is None
+    assert aware(execution["started_at"])
+    run = fake.runs[execution["run_id"]]
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags[JOB_TYPE_TAG] == "listed_companies" and tags["moo_markets/launched_by"] == "api"
+    assert "dagster/partition" not in tags
+
+
+def test_partitioned_run_defaults_to_the_newest_partition(client, fake):
+    execution = client.post("/api/scheduler/jobs/daily_bars/run").json()["data"]
+    assert execution["partition"] == "2024-01-06"
+    tags = {t["key"]: t["value"] for t in fake.runs[execution["run_id"]]["tags"]}
+    assert tags["dagster/partition"] == "2024-01-06"
+
+    chosen = client.post("/api/scheduler/jobs/2/run", json={"partition": "2024-01-04"})
+    assert chosen.status_code == 202 and chosen.json()["data"]["partition"] == "2024-01-04"
+
+
+@pytest.mark.parametrize("partition", ["2024-01-07", "2008-05-06", "20240105", "garbage", ""])
+def test_invalid_partition_is_422_and_launches_nothing(client, fake, partition):
+    response = client.post("/api/scheduler/jobs/2/run", json={"partition": partition})
+    assert_error(response, 422, "partition")
+    assert "Launch" not in fake.operations
+
+
+def test_partition_of_an_unpartitioned_job_is_422(client):
+    response = client.post("/api/scheduler/jobs/1/run", json={"partition": "2024-01-05"})
+    assert_error(response, 422, "partition", "not partitioned")
+
+
+def test_run_body_must_be_valid(client):
+    assert_error(
+        client.post("/api/scheduler/jobs/1/run", json={"partiton": "x"}), 422, "body.partiton"
+    )
+    assert_error(
+        client.post("/api/scheduler/jobs/2/run", json={"partition": 20240105}),
+        422,
+        "body.partition",
+    )
+
+
+# -- executions ---------------------------------------------------------------------------------
+def failure_events(step: str, text: str) -> list[dict]:
+    return [
+        {
+            "__typename": "EngineEvent",
+            "message": "Started process for run (pid: 4242).",
+            "timestamp": str(int(time.time() * 1000)),
+            "error": None,
+        },
+        {
+            "__typename": "ExecutionStepFailureEvent",
+            "message": f'Execution of step "{step}" failed.',
+            "timestamp": str(int(time.time() * 1000)),
+            "stepKey": step,
+            "error": {
+                "message": "dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred\n",
+                "className": "DagsterExecutionStepExecutionError",
+                "cause": {
+                    "message": f"moo_markets.jquants.errors.JQuantsRequestError: {text}\n",
+                    "className": "JQuantsRequestError",
+                },
+            },
+        },
+        {
+            "__typename": "RunFailureEvent",
+            "message": "Execution of run failed.",
+            "timestamp": str(int(time.time() * 1000)),
+        },
+    ]
+
+
+def test_executions_newest_first_limited_with_error_messages(client, fake):
+    ids = [
+        fake.add_run(LISTED_COMPANIES.job_name, "SUCCESS", created=1_700_000_000.0 + i)
+        for i in range(12)
+    ]
+    failed = fake.add_run(
+        LISTED_COMPANIES.job_name,
+        "FAILURE",
+        created=1_700_001_000.0,
+        events=failure_events("listed_companies", "HTTP 400: bad date"),
+    )
+    fake.add_run(DAILY_BARS.job_name, "SUCCESS")
+
+    default = client.get("/api/scheduler/jobs/1/executions").json()["data"]
+    assert len(default) == 10
+    assert [e["run_id"] for e in default] == [failed, *reversed(ids[-9:])]
+    assert default[0]["status"] == "failed"
+    assert (
+        default[0]["error_message"] == "listed_companies: JQuantsRequestError: HTTP 400: bad date"
+    )
+    assert all(e["error_message"] is None for e in default[1:])
+    assert all(aware(e["completed_at"]) >= aware(e["started_at"]) for e in default)
+
+    assert len(client.get("/api/scheduler/jobs/1/executions?limit=100").json()["data"]) == 13
+    assert len(client.get("/api/scheduler/jobs/1/executions?limit=3").json()["data"]) == 3
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "1000000000000", "-1", "abc", "1.5"])
+def test_bad_limit_is_422(client, limit):
+    assert_error(client.get(f"/api/scheduler/jobs/1/executions?limit={limit}"), 422, "query.limit")
+
+
+def test_executions_page_through_asset_runs(client, fake):
+    mine = fake.add_run("__ASSET_JOB", "SUCCESS", assets=["listed_companies"], created=1_000.0)
+    for i in range(150):
+        fake.add_run("__ASSET_JOB", "SUCCESS", assets=["daily_bars"], created=2_000.0 + i)
+    data = client.get("/api/scheduler/jobs/1/executions").json()["data"]
+    assert [e["run_id"] for e in data] == [mine]
+
+
+def test_execution_detail_with_steps(client, fake):
+    run_id = fake.add_run(
+        LISTED_COMPANIES.job_name,
+        "FAILURE",
+        events=failure_events("listed_companies", "no data"),
+        step_stats=[
+            {
+                "stepKey": "listed_companies",
+                "status": "FAILURE",
+                "startTime": 1_700_000_000.0,
+                "endTime": 1_700_000_003.0,
+                "attempts": [{"startTime": 1.0, "endTime": 2.0}],
+            },
+            {
+                "stepKey": "listed_companies_not_empty",
+                "status": "SKIPPED",
+                "startTime": None,
+                "endTime": None,
+                "attempts": [],
+            },
+        ],
+    )
+    data = client.get(f"/api/scheduler/executions/{run_id}").json()["data"]
+    assert data["status"] == "failed" and "no data" in data["error_message"]
+    assert [s["step_key"] for s in data["steps"]] == [
+        "listed_companies",
+        "listed_companies_not_empty",
+    ]
+    first, skipped = data["steps"]
+    assert first["error_message"] == "JQuantsRequestError: no data" and first["attempts"] == 1
+    assert aware(first["completed_at"]) - aware(first["started_at"]) == dt.timedelta(seconds=3)
+    assert skipped["status"] == "SKIPPED" and skipped["attempts"] == 0
+
+    assert_error(client.get("/api/scheduler/executions/not-a-run"), 404, "unknown run")
+    assert_error(client.post("/api/scheduler/executions/not-a-run/stop"), 404, "unknown run")
+
+
+# -- stop and cleanup ------------------------------------------------------------------------
+def test_stop(client, fake):
+    run_id = fake.add_run(LISTED_COMPANIES.job_name, "STARTED")
+    response = client.post(f"/api/scheduler/executions/{run_id}/stop")
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["status"] == "stopped"
+    assert aware(response.json()["data"]["completed_at"])
+    assert_error(client.post(f"/api/scheduler/executions/{run_id}/stop"), 409, "already finished")
+
+
+def test_stop_when_the_worker_cannot_be_reached_marks_it_canceled(client, fake):
+    run_id = fake.add_run(LISTED_COMPANIES.job_name, "STARTED")
+    fake.unreachable_workers.add(run_id)
+    response = client.post(f"/api/scheduler/executions/{run_id}/stop")
+    assert response.status_code == 200, response.text
+    assert fake.runs[run_id]["status"] == "CANCELED"
+
+
+def recent_events(pid: int, *, exited: bool = False, age: float = 0.0) -> list[dict]:
+    stamp = str(int((time.time() - age) * 1000))
+    events = [
+        {
+            "__typename": "EngineEvent",
+            "message": f"Started process for run (pid: {pid}).",
+            "timestamp": stamp,
+            "error": None,
+        }
+    ]
+    if exited:
+        events.append(
+            {
+                "__typename": "EngineEvent",
+                "message": f"Process for run exited (pid: {pid}).",
+                "timestamp": stamp,
+                "error": None,
+            }
+        )
+    return events
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_cleanup_ends_stuck_runs_only(fake):
+    now = time.time()
+    healthy = fake.add_run(LISTED_COMPANIES.job_name, "STARTED", events=recent_events(os.getpid()))
+    exited = fake.add_run(
+        LISTED_COMPANIES.job_name, "STARTED", events=recent_events(4242, exited=True)
+    )
+    gone = fake.add_run(DAILY_BARS.job_name, "STARTED", events=recent_events(dead_pid()))
+    idle = fake.add_run(
+        DAILY_BARS.job_name, "STARTED", events=recent_events(1, age=100), created=now - 200
+    )
+    fake.runs[idle]["updateTime"] = now - 150
+    queued = fake.add_run(DAILY_BARS.job_name, "QUEUED")
+    done = fake.add_run(DAILY_BARS.job_name, "SUCCESS")
+
+    with make_client(fake, api_process_check="on", stuck_after_seconds=60) as client:
+        result = client.post("/api/scheduler/cleanup").json()["data"]
+
+        assert set(result["cleaned"]) == {exited, gone, idle}
+        assert "exited" in result["reasons"][exited]
+        assert "is gone" in result["reasons"][gone]
+        assert "no progress" in result["reasons"][idle]
+        assert fake.runs[healthy]["status"] == "STARTED"
+        assert fake.runs[queued]["status"] == "QUEUED"
+        assert fake.runs[done]["status"] == "SUCCESS"
+        executions = client.get("/api/scheduler/jobs/2/executions").json()["data"]
+        assert {e["run_id"]: e["status"] for e in executions}[gone] == "stopped"
+
+        everything = client.post("/api/scheduler/cleanup", json={"all": True}).json()["data"]
+        assert set(everything["cleaned"]) == {healthy, queued}
+        assert fake.runs[done]["status"] == "SUCCESS"
+
+
+def test_cleanup_threshold_can_be_given_per_call(fake):
+    idle = fake.add_run(
+        LISTED_COMPANIES.job_name,
+        "STARTED",
+        events=recent_events(1, age=30),
+        created=time.time() - 60,
+    )
+    with make_client(fake, api_process_check="on") as client:
+        assert client.post("/api/scheduler/cleanup", json={}).json()["data"]["cleaned"] == []
+        result = client.post("/api/scheduler/cleanup", json={"stuck_after_seconds": 10}).json()[
+            "data"
+        ]
+        assert result["cleaned"] == [idle]
+        assert_error(client.post("/api/scheduler/cleanup", json={"all": "yes"}), 422, "body.all")
+        assert_error(client.post("/api/scheduler/cleanup", json={"stuck_after_seconds": 0}), 422)
+
+
+def test_process_check_follows_the_webserver_location(fake):
+    gone = fake.add_run(LISTED_COMPANIES.job_name, "STARTED", events=recent_events(dead_pid()))
+    with make_client(fake, dagster_url="http://dagster.example:3000") as client:
+        assert client.post("/api/scheduler/cleanup").json()["data"]["cleaned"] == []
+    with make_client(fake, dagster_url="http://127.0.0.1:3000") as client:
+        assert client.post("/api/scheduler/cleanup").json()["data"]["cleaned"] == [gone]
+
+
+# -- auth --------------------------------------------------------------------------------------
+def test_token_protects_every_put_and_post(fake):
+    with make_client(fake, api_token=TOKEN) as client:
+        writes = [
+            ("put", "/api/scheduler/jobs/1/enabled", {"enabled": True}),
+            ("post", "/api/scheduler/jobs/1/run", None),
+            ("post", "/api/scheduler/cleanup", None),
+            ("post", "/api/scheduler/executions/x/stop", None),
+        ]
+        for method, path, body in writes:
+            response = client.request(method, path, json=body)
+            assert_error(response, 401, "missing bearer token")
+            assert response.headers["www-authenticate"] == "Bearer"
+            wrong = client.request(
+                method, path, json=body, headers={"Authorization": "Bearer nope"}
+            )
+            assert_error(wrong, 401, "wrong bearer token")
+            basic = client.request(
+                method, path, json=body, headers={"Authorization": f"Basic {TOKEN}"}
+            )
+            assert_error(basic, 401)
+        assert "Start" not in fake.operations and "Launch" not in fake.operations
+
+        ok = client.put(
+            "/api/scheduler/jobs/1/enabled",
+            json={"enabled": True},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert ok.status_code == 200
+        assert client.get("/api/scheduler/jobs").status_code == 200, "reads stay open"
+        assert TOKEN not in ok.text
+
+
+def test_secrets_never_leak_into_responses(fake):
+    fake.http_error = (500, f"boom {TOKEN} and jq-key-123")
+    with make_client(fake, api_token=TOKEN, jquants_api_key="jq-key-123") as client:
+        response = client.get("/api/scheduler/jobs")
+        assert response.status_code == 502
+        assert TOKEN not in response.text and "jq-key-123" not in response.text
+        fake.http_error = None
+        fake.add_run(
+            LISTED_COMPANIES.job_name,
+            "FAILURE",
+            events=failure_events("listed_companies", f"key was {TOKEN}"),
+        )
+        text = client.get("/api/scheduler/jobs/1/executions").text
+        assert "key was ***" in text and TOKEN not in text
+        health = client.get("/api/health")
+        assert TOKEN not in health.text
+
+
+# -- the webserver misbehaving -------------------------------------------------------------------
+def test_webserver_down_is_503(client, fake):
+    fake.down = True
+    for path in [
+        "/api/scheduler/jobs",
+        "/api/scheduler/status",
+        "/api/scheduler/jobs/1/executions",
+    ]:
+        assert_error(client.get(path), 503, "does not answer")
+    assert_error(client.post("/api/scheduler/jobs/1/run"), 503)
+    health = client.get("/api/health")
+    assert health.status_code == 200
+    assert health.json()["data"]["status"] == "ok"
+    assert health.json()["data"]["dagster"]["reachable"] is False
+
+
+@pytest.mark.parametrize(
+    "status, text",
+    [
+        (500, "Internal Server Error"),
+        (200, "<html>"),
+        (400, '{"errors": [{"message": "bad doc"}]}'),
+    ],
+)
+def test_unexpected_webserver_answers_are_502(client, fake, status, text):
+    fake.http_error = (status, text)
+    assert_error(client.get("/api/scheduler/jobs"), 502, "Dagster")
+
+
+def test_webserver_gateway_errors_are_503(client, fake):
+    fake.http_error = (503, "Service Unavailable")
+    assert_error(client.get("/api/scheduler/jobs"), 503)
+
+
+def test_python_error_in_a_field_is_502(client, fake):
+    fake.schedules.clear()
+
+    def broken(variables, query):
+        return {
+            "schedules": {"__typename": "PythonError", "message": "repository failed to load"},
+            "unfinished": {"__typename": "Runs", "results": []},
+            "assetRuns": {"__typename": "Runs", "results": []},
+            **{
+                f"last{k[3:]}": {"__typename": "Runs", "results": []}
+                for k in variables
+                if k.startswith("job")
+            },
+        }
+
+    fake._op_Jobs = broken
+    assert_error(client.get("/api/scheduler/jobs"), 502, "PythonError", "repository failed to load")
+
+
+def test_unexpected_exception_is_a_bare_500(client):
+    async def explode(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    client.app.state.service.jobs = explode
+    detail = assert_error(client.get("/api/scheduler/jobs"), 500, "internal error")
+    assert "secret internals" not in detail
+
+
+def test_unknown_route_and_method(client):
+    assert_error(client.get("/api/scheduler/nothing"), 404, "no such endpoint")
+    assert_error(client.delete("/api/scheduler/jobs/1"), 405)
+
+
+# -- settings, factory, mirror -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"dagster_url": "localhost:3000"},
+        {"dagster_url": "ftp://x"},
+        {"dagster_url": "http://h:99999"},
+        {"api_port": 0},
+        {"api_graphql_timeout": 0},
+        {"api_process_check": "maybe"},
+    ],
+)
+def test_settings_are_validated(kwargs):
+    with pytest.raises(ValidationError):
+        Settings(**kwargs)
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MOO_MARKETS_DAGSTER_URL", "http://10.0.0.5:3001/")
+    monkeypatch.setenv("MOO_MARKETS_API_PORT", "4100")
+    monkeypatch.setenv("MOO_MARKETS_API_TOKEN", "")
+    settings = Settings()
+    assert settings.graphql_url == "http://10.0.0.5:3001/graphql"
+    assert settings.api_port == 4100 and settings.api_token is None
+    assert not settings.check_local_processes
+    monkeypatch.setenv("MOO_MARKETS_DAGSTER_URL", "https://user:pw@dagster.example:8443")
+    assert Settings().dagster_url_for_logs == "https://dagster.example:8443"
+
+
+def test_cli_reports_bad_settings(monkeypatch, capsys):
+    import argparse
+
+    from moo_markets.api import cli
+
+    monkeypatch.setenv("MOO_MARKETS_DAGSTER_URL", "not a url")
+    monkeypatch.setenv("MOO_MARKETS_API_TOKEN", TOKEN)
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    assert cli.run(parser.parse_args(["--port", "4999"])) == 2
+    out = capsys.readouterr()
+    assert "dagster_url" in out.err and TOKEN not in out.err + out.out
+    assert cli.run(parser.parse_args(["--dagster-url", "http://h:1", "--port", "70000"])) == 2
+    assert "api_port" in capsys.readouterr().err
+
+
+def test_apps_are_independent(fake):
+    other = FakeDagster()
+    other.enable(LISTED_COMPANIES.schedule_name)
+    with make_client(fake) as first, make_client(other, api_token=TOKEN) as second:
+        assert first.get("/api/scheduler/jobs/1").json()["data"]["is_enabled"] is False
+        assert second.get("/api/scheduler/jobs/1").json()["data"]["is_enabled"] is True
+        assert first.post("/api/scheduler/jobs/1/run").status_code == 202
+        assert second.post("/api/scheduler/jobs/1/run").status_code == 401
+
+
+def test_openapi_document(client):
+    spec = client.get("/api/openapi.json").json()
+    paths = spec["paths"]
+    assert set(paths) == {
+        "/api/health",
+        "/api/scheduler/status",
+        "/api/scheduler/jobs",
+        "/api/scheduler/jobs/{job_id}",
+        "/api/scheduler/jobs/{job_id}/enabled",
+        "/api/scheduler/jobs/{job_id}/run",
+        "/api/scheduler/jobs/{job_id}/executions",
+        "/api/scheduler/executions/{run_id}",
+        "/api/scheduler/executions/{run_id}/stop",
+        "/api/scheduler/cleanup",
+    }
+    assert "422" in paths["/api/scheduler/jobs/{job_id}/enabled"]["put"]["responses"]
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_job_timestamps_come_from_the_mirror(fake, tmp_path):
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    engine = sa.create_engine(url)
+    from moo_markets.warehouse.schema import jobs as jobs_table
+
+    jobs_table.create(engine)
+    stamp = dt.datetime(2024, 1, 5, 0, 0, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(jobs_table),
+            [
+                {
+                    "id": 1,
+                    "name": "x",
+                    "job_type": "listed_companies",
+                    "schedule": "* * * * *",
+                    "inserted_at": stamp,
+                    "updated_at": stamp + dt.timedelta(hours=1),
+                }
+            ],
+        )
+    engine.dispose()
+    with make_client(fake, database_url=url) as client:
+        jobs = client.get("/api/scheduler/jobs").json()["data"]
+    assert aware(jobs[0]["inserted_at"]) == stamp
+    assert aware(jobs[0]["updated_at"]) == stamp + dt.timedelta(hours=1)
+    assert jobs[0]["inserted_at"].endswith("+09:00")
+    assert jobs[1]["inserted_at"] is None
+
+    missing = tmp_path / "absent.db"
+    with make_client(fake, database_url=f"sqlite:///{missing}") as client:
+        assert client.get("/api/scheduler/jobs").json()["data"][0]["inserted_at"] is None
+    assert not missing.exists(), "reading the mirror must not create a database"
