@@ -1,0 +1,276 @@
+"""The ``trading_calendar`` and ``daily_bars`` assets.
+
+No ``from __future__ import annotations`` here: Dagster resolves the config
+and resource annotations at decoration time.
+
+Backfill policy: ``BackfillPolicy.single_run()``. A backfill of N days is one
+run, so Dagster's per-run start-up (a process, code loading, resources) is
+paid once, and all its requests go through one process, hence one pacer for
+the key. ``multi_run(max_partitions_per_run=k)`` would buy nothing here:
+runs of the ``jquants`` pool are serialised anyway, and failures are already
+contained per day (below).
+
+How ``daily_bars`` reports progress: inside the run the asset commits day
+after day and logs one ``AssetMaterialization`` per partition as soon as that
+day is committed, with that day's own metadata. It yields no output
+(``output_required=False``), so Dagster does not add a second, range-wide
+materialization on top. A run that dies on day k therefore leaves days before
+k stored *and* marked materialized; re-running the missing (or failed)
+partitions finishes the rest, and a day is always replaced whole, so nothing
+is duplicated. A Dagster step retry of the same run skips the days its
+earlier attempt committed.
+Caveat of the no-output design: an asset placed downstream of ``daily_bars``
+in the same run would be skipped; give such assets their own run.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Iterator, Sequence
+
+import dagster as dg
+from pydantic import Field
+
+from moo_markets.daily_bars import checks, ingest, store
+from moo_markets.daily_bars.ingest import DayResult
+from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, partition_date, partition_key
+from moo_markets.jobs import JQUANTS_POOL
+from moo_markets.jquants import JQuantsResource
+from moo_markets.metadata import markdown_table
+from moo_markets.timeutil import today_jst
+from moo_markets.warehouse import WarehouseResource
+
+PREVIEW_COLUMNS = [
+    "date", "code", "open", "high", "low", "close", "volume", "turnover_value",
+    "adjustment_factor", "adj_close",
+]  # fmt: skip
+
+SESSION_NAMES = {"1": "full day", "2": "half day"}
+
+
+@dg.asset(
+    group_name="jquants",
+    kinds={"sql"},
+    pool=JQUANTS_POOL,
+    description="TSE trading calendar from J-Quants (/markets/calendar), stored in the warehouse "
+    "table `trading_calendar` (HolDiv 1 business day, 2 half day, 0/3 closed). Refreshed by the "
+    "daily schedule; `daily_bars` also refreshes it when a requested day lies beyond it.",
+)
+def trading_calendar(
+    context: dg.AssetExecutionContext, jquants: JQuantsResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    started = time.monotonic()
+    rows = jquants.trading_calendar()
+    if not rows:
+        raise dg.Failure("J-Quants returned an empty trading calendar; the stored one is kept")
+    with warehouse.begin() as connection:
+        count = store.replace_calendar(connection, rows)
+        today = today_jst()
+        upcoming = store.hol_divs(connection, today, today + dt.timedelta(days=14))
+    dates = sorted(str(r["Date"]) for r in rows)
+    business = sum(1 for r in rows if store.is_business_day(str(r["HolDiv"])))
+    context.log.info(f"stored {count} calendar days {dates[0]}..{dates[-1]} ({business} sessions)")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": count,
+            "first_date": dates[0],
+            "last_date": dates[-1],
+            "business_days": business,
+            "duration_seconds": round(time.monotonic() - started, 3),
+            "jquants_requests": jquants.client.stats.requests,
+            "next_two_weeks": dg.MetadataValue.md(
+                markdown_table(
+                    [
+                        {"date": d.isoformat(), "weekday": d.strftime("%a"), "hol_div": h}
+                        for d, h in sorted(upcoming.items())
+                    ],
+                    ["date", "weekday", "hol_div"],
+                    limit=15,
+                )
+            ),
+        }
+    )
+
+
+class DailyBarsConfig(dg.Config):
+    fetch_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="Requests allowed in flight at once. They still leave one pacer slot "
+        "apart; more than one only helps when J-Quants takes longer to answer a day than the "
+        "gap between slots (0.12 s at the Premium rate).",
+    )
+    prefetch_days: int = Field(
+        default=4,
+        ge=1,
+        le=16,
+        description="Business days fetched ahead of the one being written (a few MB each; "
+        "bounds memory). Slack for a slow write or commit, so no pacer slot goes unused; "
+        "at least fetch_concurrency.",
+    )
+    always_refetch_splits: bool = Field(
+        default=False,
+        description="Refetch the history of every code with AdjFactor != 1, even when all its "
+        "stored rows were written by this run (and are therefore already adjusted).",
+    )
+
+
+@dg.asset(
+    partitions_def=DAILY_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[trading_calendar],
+    output_required=False,
+    check_specs=checks.CHECK_SPECS,
+    pool=JQUANTS_POOL,
+    group_name="jquants",
+    kinds={"sql"},
+    description="J-Quants daily bars (/equities/bars/daily) of every issue, one partition per "
+    "Asia/Tokyo day, stored in the warehouse table `daily_bars` keyed by (date, code). "
+    "Non-business days materialize as 'no session' without a request. Codes with a split "
+    "(AdjFactor != 1) get their adjusted history refetched and rewritten.",
+)
+def daily_bars(
+    context: dg.AssetExecutionContext,
+    config: DailyBarsConfig,
+    jquants: JQuantsResource,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.AssetCheckResult]:
+    started = time.monotonic()
+    days = sorted(partition_date(k) for k in context.partition_keys)
+    hol_divs = _calendar_for(context, jquants, warehouse, days)
+    done = _committed_earlier_in_this_run(context)
+    checked = checks.RunChecks()
+    if done:
+        context.log.info(
+            f"step retry: {len(done)} day(s) were committed by an earlier attempt of this run; "
+            "continuing after them"
+        )
+        for day in days:
+            if partition_key(day) in done and store.is_business_day(hol_divs[day]):
+                with warehouse.engine.connect() as connection:
+                    checked.add_day(connection, day)
+    totals = {"rows": 0, "requests": 0, "retries": 0, "rate_limited": 0, "splits": 0}
+    for result in ingest.ingest_days(
+        [d for d in days if partition_key(d) not in done],
+        hol_divs,
+        jquants=jquants,
+        engine=warehouse.engine,
+        prefetch=config.prefetch_days,
+        fetch_concurrency=config.fetch_concurrency,
+        always_refetch_splits=config.always_refetch_splits,
+    ):
+        context.log_event(
+            dg.AssetMaterialization(
+                asset_key=context.asset_key,
+                partition=partition_key(result.day),
+                metadata=day_metadata(result),
+            )
+        )
+        if result.split_codes:  # the materialization event above already tells the rest
+            context.log.info(_describe(result))
+        if result.session:
+            # Runs while the fetch threads wait for their next slot: free in a paced backfill.
+            with warehouse.engine.connect() as connection:
+                checked.add_day(connection, result.day)
+        totals["rows"] += result.rows
+        totals["requests"] += result.requests
+        totals["retries"] += result.retries
+        totals["rate_limited"] += result.rate_limited
+        totals["splits"] += len(result.split_codes)
+    context.log.info(
+        f"{len(days)} day(s), {len(checked.days)} session(s), {totals['rows']} rows, "
+        f"{totals['splits']} split(s); bars requests {totals['requests']} "
+        f"(retries {totals['retries']}, 429s {totals['rate_limited']}) in "
+        f"{time.monotonic() - started:.1f}s"
+    )
+    yield from checked.results()
+
+
+def _committed_earlier_in_this_run(context: dg.AssetExecutionContext) -> set[str]:
+    """Partitions an earlier attempt of this step (a Dagster step retry) committed.
+
+    Each was logged only after its day's transaction committed, so a retry
+    resumes after them instead of fetching the whole range again.
+    """
+    if context.retry_number == 0:
+        return set()
+    entries = context.instance.all_logs(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    return {
+        entry.asset_materialization.partition
+        for entry in entries
+        if entry.asset_materialization
+        and entry.asset_materialization.asset_key == context.asset_key
+        and entry.asset_materialization.partition
+    }
+
+
+def _calendar_for(
+    context: dg.AssetExecutionContext,
+    jquants: JQuantsResource,
+    warehouse: WarehouseResource,
+    days: Sequence[dt.date],
+) -> dict[dt.date, str]:
+    """HolDiv of every requested day, refreshing the stored calendar if it does not cover them."""
+    with warehouse.begin() as connection:
+        known = store.hol_divs(connection, days[0], days[-1])
+    missing = [d for d in days if d not in known]
+    if missing:
+        context.log.info(
+            f"{len(missing)} requested day(s) from {missing[0]} are not in the stored trading "
+            "calendar: refreshing it from J-Quants"
+        )
+        rows = jquants.trading_calendar()
+        with warehouse.begin() as connection:
+            store.replace_calendar(connection, rows)
+            known = store.hol_divs(connection, days[0], days[-1])
+            first, last = store.calendar_bounds(connection)
+        missing = [d for d in days if d not in known]
+        if missing:
+            raise dg.Failure(
+                f"{len(missing)} requested day(s), first {missing[0]}, are not in J-Quants' trading "
+                f"calendar (it covers {first} to {last}); nothing was fetched"
+            )
+    return known
+
+
+def day_metadata(result: DayResult) -> dict[str, object]:
+    """One partition's metadata; the numeric entries are plotted over partitions in the UI.
+
+    A non-business day says "no session" and carries no numbers, so the plots
+    show sessions only instead of dropping to zero every weekend.
+    """
+    if not result.session:
+        return {"session": "no session", "hol_div": result.hol_div, "requests": 0}
+    return {
+        "session": SESSION_NAMES.get(result.hol_div or "", "session"),
+        "hol_div": result.hol_div,
+        "dagster/row_count": result.rows,
+        "rows": result.rows,
+        "codes": result.codes,
+        "no_trade": result.no_trade,
+        "split_codes": len(result.split_codes),
+        "split_code_list": ", ".join(result.split_codes),
+        "refetched_codes": ", ".join(result.refetched_codes),
+        "history_rows_rewritten": result.history_rows_rewritten,
+        "requests": result.requests,
+        "retries": result.retries,
+        "rate_limited": result.rate_limited,
+        "duration_seconds": round(result.seconds, 3),
+        "fetch_seconds": round(result.fetch_seconds, 3),
+        "write_seconds": round(result.write_seconds, 3),
+        "preview": dg.MetadataValue.md(markdown_table(result.preview, PREVIEW_COLUMNS)),
+    }
+
+
+def _describe(result: DayResult) -> str:
+    if not result.session:
+        return f"{result.day}: no session (HolDiv {result.hol_div}), nothing requested"
+    splits = ""
+    if result.split_codes:
+        splits = f", splits {', '.join(result.split_codes)} (refetched: {', '.join(result.refetched_codes) or 'none needed'})"
+    return (
+        f"{result.day}: {result.rows} rows, {result.no_trade} without trade{splits}; "
+        f"{result.requests} request(s), fetch {result.fetch_seconds:.2f}s, write {result.write_seconds:.2f}s"
+    )

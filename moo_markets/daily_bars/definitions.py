@@ -1,0 +1,69 @@
+"""Dagster definitions of the daily-bars job type: assets, job and schedule.
+
+No ``from __future__ import annotations``: the schedule function below is
+inspected by Dagster.
+"""
+
+import datetime as dt
+import logging
+
+import dagster as dg
+
+from moo_markets.catalog import DAILY_BARS
+from moo_markets.daily_bars import store
+from moo_markets.daily_bars.assets import daily_bars, trading_calendar
+from moo_markets.daily_bars.partitions import partition_key
+from moo_markets.jobs import build_asset_job
+from moo_markets.schedules import build_schedule
+from moo_markets.timeutil import JST, now_jst
+
+log = logging.getLogger(__name__)
+
+
+def tick_day(context: dg.ScheduleEvaluationContext) -> dt.date:
+    """The Asia/Tokyo day a tick belongs to (its scheduled time, else now)."""
+    scheduled = context.scheduled_execution_time
+    return scheduled.astimezone(JST).date() if scheduled else now_jst().date()
+
+
+def _stored_hol_div(context: dg.ScheduleEvaluationContext, day: dt.date) -> str | None:
+    """The stored calendar's HolDiv for ``day``, or None when unknown or unreadable.
+
+    Unknown means "ask anyway": the run refreshes the calendar and records a
+    "no session" result itself, so a missing calendar never loses a day.
+    """
+    try:
+        warehouse = context.resources.warehouse
+        with warehouse.begin() as connection:
+            return store.hol_divs(connection, day, day).get(day)
+    except Exception as exc:  # the run reports warehouse errors properly; the tick must not
+        log.warning("daily_bars_schedule: cannot read the stored calendar: %s", exc)
+        return None
+
+
+def daily_bars_tick(context: dg.ScheduleEvaluationContext):
+    """Request the tick day's partition; skip it when the stored calendar says it is closed."""
+    day = tick_day(context)
+    key = partition_key(day)
+    hol_div = _stored_hol_div(context, day)
+    if hol_div is not None and not store.is_business_day(hol_div):
+        return dg.SkipReason(
+            f"{key} is not a TSE business day (HolDiv {hol_div}): no bars to fetch"
+        )
+    return dg.RunRequest(run_key=key, partition_key=key)
+
+
+def _partitioned_schedule(**kwargs: object) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        execution_fn=daily_bars_tick, required_resource_keys={"warehouse"}, **kwargs
+    )
+
+
+def build_definitions() -> dg.Definitions:
+    # The calendar runs first (daily_bars depends on it): each scheduled run refreshes it.
+    job = build_asset_job(DAILY_BARS, dg.AssetSelection.assets(trading_calendar, daily_bars))
+    return dg.Definitions(
+        assets=[trading_calendar, daily_bars],
+        jobs=[job],
+        schedules=[build_schedule(DAILY_BARS, job, build=_partitioned_schedule)],
+    )

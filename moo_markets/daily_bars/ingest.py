@@ -1,0 +1,289 @@
+"""Fetch and store a run's days, one day at a time, with flat memory.
+
+Why this shape:
+
+* A backfill of N days is one run (see ``assets.py``), so the loop over days
+  lives here. Days are committed in date order, each on its own (delete +
+  bulk insert + any split rewrite in one transaction), so a run killed
+  half-way leaves complete days only.
+* Every request goes through the key's shared
+  :class:`~moo_markets.jquants.pacing.Pacer`, which spaces send times evenly
+  at just under the plan's rate, so requests leave one at a time whatever
+  the number of fetch threads. Fetching runs on worker threads ahead of the
+  writer: the database write of day k overlaps the pacing gap before day
+  k+1 instead of adding to it. With ``fetch_concurrency`` > 1 the next
+  slot's request can also leave while the previous response is still in
+  transit, which the Premium rate (one slot every 0.12 s) needs whenever
+  J-Quants takes longer than that to answer a whole day.
+* At most ``prefetch`` fetched days wait for the writer, so memory does not
+  grow with the number of days.
+* Non-business days (per the stored calendar) cost no request at all.
+
+Splits: J-Quants back-adjusts a code's history when a row carries
+``AdjFactor != 1``. Rows this run wrote are already as of "now" (the day
+with the split is fetched after them, in the same run), so only codes with
+stored rows dated before the run's first day are stale: their full history
+is refetched (``code=`` alone) and written over the stored rows in the same
+transaction as the day. ``always_refetch_splits`` refetches every split code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from moo_markets.daily_bars import store
+from moo_markets.daily_bars.store import Batch
+from moo_markets.jquants import JQuantsClient, JQuantsResource
+
+PREVIEW_ROWS = 10
+BARS_PATH = "equities/bars/daily"
+"""The J-Quants endpoint of :meth:`JQuantsResource.daily_bar_pages` (called per fetch thread)."""
+
+
+class _Stopped(RuntimeError):
+    """A queued fetch skipped because the loop is stopping."""
+
+
+class NoBarsError(RuntimeError):
+    """J-Quants answered a business day with no rows (not published yet, or outside the plan)."""
+
+
+@dataclass
+class DayResult:
+    """What happened to one day; small, so a long backfill keeps only these."""
+
+    day: dt.date
+    hol_div: str | None
+    session: bool
+    rows: int = 0
+    codes: int = 0
+    no_trade: int = 0
+    split_codes: list[str] = field(default_factory=list)
+    refetched_codes: list[str] = field(default_factory=list)
+    history_rows_rewritten: int = 0
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    fetch_seconds: float = 0.0
+    write_seconds: float = 0.0
+    seconds: float = 0.0
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Fetched:
+    result: DayResult
+    batches: list[Batch]
+    histories: list[Batch]
+
+
+class _Fetcher:
+    """Runs on the fetch threads: HTTP, parsing, and the split decision.
+
+    Each thread has its own :class:`JQuantsClient` (a ``requests.Session`` is
+    not meant to be shared between threads); all of them share the key's
+    process-wide pacer, so together they never exceed the plan's rate.
+    """
+
+    def __init__(
+        self,
+        jquants: JQuantsResource,
+        engine: sa.Engine,
+        first_day: dt.date,
+        always_refetch_splits: bool,
+    ) -> None:
+        self.jquants = jquants
+        self.settings = jquants.settings()
+        self.engine = engine
+        self.first_day = first_day
+        self.always_refetch_splits = always_refetch_splits
+        with engine.connect() as connection:
+            self.has_earlier_rows = store.latest_date_before(connection, first_day) is not None
+        self.stopped = threading.Event()
+        self._local = threading.local()
+        self._clients: list[JQuantsClient] = []
+        self._lock = threading.Lock()
+
+    def client(self) -> JQuantsClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = JQuantsClient(self.jquants.api_key, self.settings)
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients:
+                client.close()
+
+    def __call__(self, day: dt.date, hol_div: str) -> _Fetched:
+        # After a failure (here or in the writer) the days queued behind it must not spend
+        # requests: the run is about to stop and a retry or resume fetches them again.
+        if self.stopped.is_set():
+            raise _Stopped(day)
+        try:
+            return self._fetch(day, hol_div)
+        except BaseException:
+            self.stopped.set()
+            raise
+
+    def _fetch(self, day: dt.date, hol_div: str) -> _Fetched:
+        client = self.client()
+        stats = client.stats
+        before = (stats.requests, stats.retries, stats.rate_limited)
+        started = time.monotonic()
+        iso = day.isoformat()
+        batches = [
+            store.convert_page(page, date=iso)
+            for page in client.iter_pages(BARS_PATH, {"date": day})
+        ]
+        rows = sum(len(b) for b in batches)
+        if rows == 0:
+            raise NoBarsError(
+                f"J-Quants returned no daily bars for business day {iso}: not published yet "
+                "(about 16:30 JST) or outside the plan's window; stored rows are kept"
+            )
+        codes: set[str] = set()
+        splits: set[str] = set()
+        no_trade = 0
+        for batch in batches:
+            codes.update(row[1] for row in batch.rows)  # columns start with (date, code)
+            volume = _index(batch.columns, "volume")
+            if volume is not None:
+                no_trade += sum(1 for row in batch.rows if row[volume] is None)
+            factor = _index(batch.columns, "adjustment_factor")
+            if factor is not None:
+                splits.update(
+                    row[1] for row in batch.rows if row[factor] != 1 and row[factor] is not None
+                )
+        if len(codes) != rows:
+            raise store.BarDataError(f"J-Quants returned duplicate codes for {iso}")
+        to_refetch = self._codes_to_refetch(splits)
+        histories = [
+            store.convert_page(page, code=code)
+            for code in to_refetch
+            for page in client.iter_pages(BARS_PATH, {"code": code})
+        ]
+        result = DayResult(
+            day=day,
+            hol_div=hol_div,
+            session=True,
+            rows=rows,
+            codes=len(codes),
+            no_trade=no_trade,
+            split_codes=sorted(splits),
+            refetched_codes=to_refetch,
+            requests=stats.requests - before[0],
+            retries=stats.retries - before[1],
+            rate_limited=stats.rate_limited - before[2],
+            fetch_seconds=time.monotonic() - started,
+            preview=_preview(batches),
+        )
+        return _Fetched(result, batches, histories)
+
+    def _codes_to_refetch(self, splits: set[str]) -> list[str]:
+        if not splits:
+            return []
+        if self.always_refetch_splits:
+            return sorted(splits)
+        if not self.has_earlier_rows:
+            return []
+        with self.engine.connect() as connection:
+            return sorted(store.codes_stored_before(connection, splits, self.first_day))
+
+
+def _index(columns: Sequence[str], name: str) -> int | None:
+    return columns.index(name) if name in columns else None
+
+
+def _preview(batches: Sequence[Batch]) -> list[dict[str, Any]]:
+    if not batches:
+        return []
+    first = batches[0]
+    return [dict(zip(first.columns, row, strict=True)) for row in first.rows[:PREVIEW_ROWS]]
+
+
+def ingest_days(
+    days: Sequence[dt.date],
+    hol_divs: Mapping[dt.date, str],
+    *,
+    jquants: JQuantsResource,
+    engine: sa.Engine,
+    prefetch: int = 4,
+    fetch_concurrency: int = 2,
+    always_refetch_splits: bool = False,
+) -> Iterator[DayResult]:
+    """Fetch and store ``days`` in order, yielding each day's result once it is committed.
+
+    ``hol_divs`` must hold every day (the caller refreshes the calendar first).
+    A failure stops the loop: days already yielded stay committed, the failing
+    day's transaction is rolled back.
+    """
+    days = sorted(days)
+    if not days:
+        return
+    if prefetch < 1 or fetch_concurrency < 1:
+        raise ValueError("prefetch and fetch_concurrency must be >= 1")
+    prefetch = max(prefetch, fetch_concurrency)
+    fetch = _Fetcher(jquants, engine, days[0], always_refetch_splits)
+    upcoming = iter(days)
+    pending: deque[tuple[dt.date, Future[_Fetched] | None]] = deque()
+    in_flight = 0
+    pool = ThreadPoolExecutor(max_workers=fetch_concurrency, thread_name_prefix="daily-bars-fetch")
+
+    def fill() -> None:
+        nonlocal in_flight
+        while in_flight < prefetch:
+            day = next(upcoming, None)
+            if day is None:
+                return
+            hol_div = hol_divs[day]
+            if store.is_business_day(hol_div):
+                pending.append((day, pool.submit(fetch, day, hol_div)))
+                in_flight += 1
+            else:
+                pending.append((day, None))
+
+    try:
+        fill()
+        last = time.monotonic()
+        while pending:
+            day, future = pending.popleft()
+            if future is None:
+                result = DayResult(day=day, hol_div=hol_divs[day], session=False)
+            else:
+                in_flight -= 1
+                fill()  # keep the fetch threads busy while this day is written
+                fetched = future.result()
+                result = fetched.result
+                started = time.monotonic()
+                with engine.begin() as connection:
+                    store.replace_day(connection, day, fetched.batches)
+                    result.history_rows_rewritten = store.rewrite_history(
+                        connection, fetched.histories
+                    )
+                result.write_seconds = time.monotonic() - started
+                del fetched, future  # the day's rows are committed: let them go
+            now = time.monotonic()
+            result.seconds, last = now - last, now
+            yield result
+            fill()
+    finally:
+        fetch.stopped.set()
+        if pending:  # failed or interrupted (e.g. the run was terminated): don't wait for
+            # an in-flight request (it may be sleeping out a 429); its result is dropped.
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            pool.shutdown(wait=True)
+            fetch.close()

@@ -1,0 +1,340 @@
+"""Daily bars and the trading calendar in the warehouse: row conversion and bulk writes.
+
+Types (see ``warehouse/schema.py``). J-Quants sends every number as a JSON
+number, which ``json`` decodes to a Python float:
+
+* Prices, ``AdjFactor`` and ``AdjVo`` go to ``NUMERIC`` columns. The float is
+  handed to the database as its shortest round-tripping decimal text
+  (``repr``), which reproduces the digits J-Quants wrote (JSON encoders write
+  that same shortest form), and PostgreSQL parses that text into an exact
+  decimal: no binary-float rounding is stored. (SQLite has no exact
+  decimal type; it keeps NUMERIC as INTEGER or 8-byte REAL, which holds
+  J-Quants' prices - ticks of 0.1 yen, adjusted prices with 6 decimals - to
+  15 significant digits, and SQLAlchemy reads them back as ``Decimal``
+  rounded to the column's scale.)
+* ``Vo``/``Va`` (and the session ``MVo``...``AVa``) go to ``BIGINT``:
+  turnover exceeds 2**31 (but stays far below 2**53, where floats stop being
+  exact integers). A float that is not a whole number is refused, never
+  rounded.
+* Codes and the limit flags ``UL``/``LL`` stay strings; a no-trade day keeps
+  NULL prices and volumes (never 0); Premium session fields are NULL when the
+  plan does not send them.
+
+Writes. A day is replaced in one transaction: ``DELETE`` the date, then the
+rows go straight in - PostgreSQL through psycopg 3 ``COPY ... FROM STDIN`` on
+the transaction's own connection, SQLite through one ``executemany``. If
+anything fails before the commit, the day's previous rows are untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+import sqlalchemy as sa
+from psycopg import sql as pgsql
+
+from moo_markets.warehouse.schema import BAR_COLUMNS, daily_bars, trading_calendar
+
+Row = Mapping[str, Any]
+
+BAR_FIELDS: tuple[str, ...] = tuple(BAR_COLUMNS)
+"""J-Quants daily-bar fields in table column order (after Date and Code)."""
+
+INTEGER_FIELDS = frozenset({"Vo", "Va", "MVo", "MVa", "AVo", "AVa"})
+"""Volumes and turnover: whole numbers sent as JSON floats, stored as BIGINT."""
+
+BUSINESS_HOL_DIVS = frozenset({"1", "2"})
+"""HolDiv values of days with a TSE session (full or half day): only these have bars."""
+
+KEY_COLUMNS = ("date", "code")
+
+
+class BarDataError(ValueError):
+    """A bar from J-Quants cannot be stored as it is (wrong date, fractional volume...)."""
+
+
+@dataclass
+class Batch:
+    """Rows ready for the database: ``columns`` names, ``rows`` values in that order.
+
+    Dates stay ISO strings (``YYYY-MM-DD``), which PostgreSQL parses in COPY and
+    which is exactly how SQLAlchemy stores a ``Date`` in SQLite.
+    """
+
+    columns: tuple[str, ...]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def exact_int(value: Any, name: str = "value") -> int | None:
+    """A JSON number that must be whole (24318700.0 -> 24318700); refuses 1.5 instead of rounding."""
+    if value is None or type(value) is int:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise BarDataError(f"{name}={value!r} is not a whole number")
+
+
+def convert_page(page: Sequence[Row], *, date: str | None = None, code: str | None = None) -> Batch:
+    """One page of API rows as a :class:`Batch` (the hot loop of every ingest).
+
+    The column set is the fields present in the page, so a Standard-plan page
+    writes 16 columns and leaves the Premium session columns NULL, while a
+    Premium page fills them. ``date``/``code``, when given, are asserted on
+    every row: a day is replaced wholesale, so a stray row must not slip in.
+    """
+    if not page:
+        return Batch(KEY_COLUMNS, [])
+    width = len(page[0])
+    if all(len(row) == width for row in page):
+        present: Iterable[str] = page[0].keys()
+    else:  # rows disagree on their fields: take every field any row has
+        present = set().union(*page)
+    fields = ("Date", "Code", *(f for f in BAR_FIELDS if f in present))
+    columns = ("date", "code", *(BAR_COLUMNS[f] for f in fields[2:]))
+    integer_positions = [i for i, f in enumerate(fields) if f in INTEGER_FIELDS]
+    getter = itemgetter(*fields)  # C-speed lookup of all fields of a row at once
+    rows: list[list[Any]] = []
+    append = rows.append
+    for row in page:
+        try:
+            values = list(getter(row))
+        except KeyError:  # a row without some field: NULL there
+            values = [row.get(f) for f in fields]
+        if values[1].__class__ is not str:
+            values[1] = None if values[1] is None else str(values[1])
+        if (date is not None and values[0] != date) or (code is not None and values[1] != code):
+            raise BarDataError(
+                f"unexpected row Date={values[0]!r} Code={values[1]!r} "
+                f"in a response for {'date ' + date if date else 'code ' + str(code)}"
+            )
+        if values[0] is None or not values[1]:
+            raise BarDataError(f"row without Date or Code: {dict(row)!r}")
+        for i in integer_positions:
+            value = values[i]
+            if value.__class__ is float and value.is_integer():
+                values[i] = int(value)
+            elif value is not None and value.__class__ is not int:
+                values[i] = exact_int(value, f"{fields[i]} of {values[1]} on {values[0]}")
+        append(values)
+    return Batch(columns, rows)
+
+
+# ---- trading calendar -------------------------------------------------------------
+
+
+def replace_calendar(connection: sa.Connection, rows: Sequence[Row]) -> int:
+    """Store J-Quants calendar rows, replacing the stored days in their date range."""
+    records = [
+        {"date": dt.date.fromisoformat(str(r["Date"])), "hol_div": str(r["HolDiv"])} for r in rows
+    ]
+    if not records:
+        return 0
+    first = min(r["date"] for r in records)
+    last = max(r["date"] for r in records)
+    connection.execute(
+        sa.delete(trading_calendar).where(trading_calendar.c.date.between(first, last))
+    )
+    connection.execute(sa.insert(trading_calendar), records)
+    return len(records)
+
+
+def hol_divs(connection: sa.Connection, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """Stored HolDiv of each day in ``[first, last]`` (days not stored are absent)."""
+    result = connection.execute(
+        sa.select(trading_calendar.c.date, trading_calendar.c.hol_div).where(
+            trading_calendar.c.date.between(first, last)
+        )
+    )
+    return {day: hol_div for day, hol_div in result}
+
+
+def calendar_bounds(connection: sa.Connection) -> tuple[dt.date | None, dt.date | None]:
+    first, last = connection.execute(
+        sa.select(sa.func.min(trading_calendar.c.date), sa.func.max(trading_calendar.c.date))
+    ).one()
+    return first, last
+
+
+def is_business_day(hol_div: str | None) -> bool:
+    return hol_div in BUSINESS_HOL_DIVS
+
+
+# ---- daily bars -------------------------------------------------------------------
+
+
+def replace_day(connection: sa.Connection, day: dt.date, batches: Iterable[Batch]) -> int:
+    """Delete ``day``'s rows and bulk-insert ``batches`` (caller's transaction)."""
+    connection.execute(sa.delete(daily_bars).where(daily_bars.c.date == day))
+    return sum(insert_batch(connection, batch) for batch in batches)
+
+
+def insert_batch(connection: sa.Connection, batch: Batch, table: str = daily_bars.name) -> int:
+    """Bulk-insert one batch: COPY on PostgreSQL, executemany on SQLite."""
+    if not batch.rows:
+        return 0
+    if connection.dialect.name == "postgresql":
+        return _copy_rows(connection, table, batch)
+    statement = _insert_statement(connection.dialect, batch.columns, table)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(statement, batch.rows)
+    finally:
+        cursor.close()
+    return len(batch.rows)
+
+
+def _copy_rows(connection: sa.Connection, table: str, batch: Batch) -> int:
+    """psycopg 3 ``COPY FROM STDIN`` on the SQLAlchemy transaction's own connection.
+
+    ``write_row`` serialises each value with psycopg's C dumpers (floats as
+    their shortest ``repr``, ``None`` as NULL); the identifiers come from our
+    schema constants and are quoted by ``psycopg.sql``.
+    """
+    statement = pgsql.SQL("COPY {table} ({columns}) FROM STDIN").format(
+        table=pgsql.Identifier(table),
+        columns=pgsql.SQL(", ").join(pgsql.Identifier(c) for c in batch.columns),
+    )
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        write_row = copy.write_row
+        for row in batch.rows:
+            write_row(row)
+    return len(batch.rows)
+
+
+_insert_cache: dict[tuple[str, tuple[str, ...], str], str] = {}
+
+
+def _insert_statement(dialect: sa.Dialect, columns: tuple[str, ...], table: str) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)`` compiled by SQLAlchemy for the dialect."""
+    key = (dialect.name, columns, table)
+    if key not in _insert_cache:
+        target = (
+            daily_bars if table == daily_bars.name else sa.table(table, *map(sa.column, columns))
+        )
+        compiled = (
+            sa.insert(target).values({c: sa.bindparam(c) for c in columns}).compile(dialect=dialect)
+        )
+        order = list(compiled.positiontup or [])
+        if order != list(columns):  # positional binds must follow our value order
+            raise AssertionError(f"compiled insert binds {order}, expected {list(columns)}")
+        _insert_cache[key] = str(compiled)
+    return _insert_cache[key]
+
+
+def codes_stored_before(
+    connection: sa.Connection, codes: Iterable[str], before: dt.date
+) -> set[str]:
+    """The subset of ``codes`` with at least one stored bar dated before ``before``."""
+    found = set()
+    for code in sorted(set(codes)):
+        hit = connection.execute(
+            sa.select(sa.literal(1))
+            .where(daily_bars.c.code == code, daily_bars.c.date < before)
+            .limit(1)
+        ).first()
+        if hit:
+            found.add(code)
+    return found
+
+
+def latest_date_before(connection: sa.Connection, before: dt.date) -> dt.date | None:
+    return connection.execute(
+        sa.select(sa.func.max(daily_bars.c.date)).where(daily_bars.c.date < before)
+    ).scalar_one_or_none()
+
+
+def rewrite_history(connection: sa.Connection, batches: Sequence[Batch]) -> int:
+    """Overwrite stored rows with refetched ones, matched on (date, code); returns rows updated.
+
+    Only rows already stored are updated: a code's history covers dates this
+    warehouse may not hold for any code, and inserting them would create
+    partial days. Every column the refetch carries is rewritten, so the
+    adjusted prices end up equal to J-Quants' current ones.
+    """
+    by_columns: dict[tuple[str, ...], list[Batch]] = {}
+    for batch in batches:
+        if batch.rows:
+            by_columns.setdefault(batch.columns, []).append(batch)
+    updated = 0
+    for group in by_columns.values():
+        if connection.dialect.name == "postgresql":
+            updated += _rewrite_postgres(connection, group)
+        else:
+            updated += sum(_rewrite_executemany(connection, batch) for batch in group)
+    return updated
+
+
+def _value_columns(batch: Batch) -> list[str]:
+    return [c for c in batch.columns if c not in KEY_COLUMNS]
+
+
+def _rewrite_postgres(connection: sa.Connection, batches: Sequence[Batch]) -> int:
+    """COPY the refetched rows into a temporary table, then one ``UPDATE ... FROM`` it.
+
+    The temporary table lives inside the day's transaction: a failure rolls
+    its creation back with everything else.
+    """
+    columns = batches[0].columns
+    staging = sa.Table(
+        "daily_bars_refetch",
+        sa.MetaData(),
+        *(sa.Column(c, daily_bars.c[c].type) for c in columns),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+    staging.create(connection)
+    for batch in batches:
+        _copy_rows(connection, staging.name, batch)
+    result = connection.execute(
+        sa.update(daily_bars)
+        .values({c: staging.c[c] for c in _value_columns(batches[0])})
+        .where(daily_bars.c.date == staging.c.date, daily_bars.c.code == staging.c.code)
+    )
+    staging.drop(connection)
+    return result.rowcount
+
+
+def _rewrite_executemany(connection: sa.Connection, batch: Batch) -> int:
+    value_columns = _value_columns(batch)
+    statement = (
+        sa.update(daily_bars)
+        .where(
+            daily_bars.c.date == sa.bindparam("k_date"),
+            daily_bars.c.code == sa.bindparam("k_code"),
+        )
+        .values({c: sa.bindparam(f"v_{c}") for c in value_columns})
+        .compile(dialect=connection.dialect)
+    )
+    position = {name: i for i, name in enumerate(batch.columns)}
+    position.update({f"v_{c}": position[c] for c in value_columns})
+    position.update({"k_date": position["date"], "k_code": position["code"]})
+    order = [position[name] for name in statement.positiontup or []]
+    params = [tuple(row[i] for i in order) for row in batch.rows]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(str(statement), params)
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def stored_rows(
+    connection: sa.Connection, *, date: dt.date | None = None, code: str | None = None
+) -> list[dict[str, Any]]:
+    """Stored bars of a date and/or code, ordered by (date, code), as column dicts."""
+    query = sa.select(daily_bars).order_by(daily_bars.c.date, daily_bars.c.code)
+    if date is not None:
+        query = query.where(daily_bars.c.date == date)
+    if code is not None:
+        query = query.where(daily_bars.c.code == code)
+    return [dict(r._mapping) for r in connection.execute(query)]
