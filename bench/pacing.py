@@ -28,7 +28,9 @@ def main() -> None:
 
     config = SimulatorConfig(api_key=KEY, rate_limit_per_minute=args.rate)
     with JQuantsSimulator(config, port=0) as sim:
-        resource = JQuantsResource(api_key=KEY, base_url=sim.base_url, requests_per_minute=args.rate)
+        resource = JQuantsResource(
+            api_key=KEY, base_url=sim.base_url, requests_per_minute=args.rate
+        )
         day = dt.date(2026, 3, 2)
 
         def one(_i: int) -> None:

@@ -7,6 +7,7 @@ import dagster as dg
 from moo_markets.jquants import JQuantsResource
 from moo_markets.warehouse import WarehouseResource
 
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "jquants": JQuantsResource(api_key=dg.EnvVar("JQUANTS_API_KEY")),

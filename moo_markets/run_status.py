@@ -50,8 +50,7 @@ def job_type_for_run(
     for job in JOBS:
         if job_name == job.job_name:
             return job
-    for key in asset_keys:
-        job = for_asset(key)
-        if job:
-            return job
-    return None
+    owners = [job for job in (for_asset(key) for key in asset_keys) if job]
+    # A run touching assets of several job types belongs to the lowest catalog id,
+    # whatever order the keys come in, so the mirror and the API always agree.
+    return min(owners, key=lambda job: job.id) if owners else None

@@ -199,8 +199,13 @@ class DagsterProcesses:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                pass
+            # Code servers and run workers the leader spawned may outlive it: kill the group.
+            try:
                 os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            except ProcessLookupError:
+                pass
+            process.wait()
         self.processes.clear()
 
     def __enter__(self) -> DagsterProcesses:

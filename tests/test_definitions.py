@@ -30,7 +30,11 @@ EXPECTED_ASSETS = ["daily_bars", "listed_companies", "trading_calendar"]
 EXPECTED_SCHEDULES = {
     "listed_companies_schedule": ("listed_companies_job", "15 8 * * 1-5", "Asia/Tokyo", "STOPPED"),
     "daily_bars_schedule": ("daily_bars_job", "0 18 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    # Housekeeping runs by itself.
+    "maintenance_schedule": ("maintenance_job", "30 3 * * *", "Asia/Tokyo", "RUNNING"),
+    "freshness_checks_schedule": ("freshness_checks_job", "5 * * * 1-5", "Asia/Tokyo", "RUNNING"),
 }
+EXPECTED_SENSORS = ["scheduler_mirror_sensor", "stuck_run_sensor"]
 
 
 def test_snapshot_of_assets_jobs_and_crons(monkeypatch) -> None:
@@ -44,9 +48,11 @@ def test_snapshot_of_assets_jobs_and_crons(monkeypatch) -> None:
     }
     assert asset_keys == EXPECTED_ASSETS
     assert schedules == EXPECTED_SCHEDULES
+    assert sorted(s.name for s in defs.sensors) == EXPECTED_SENSORS
     for job in JOBS:  # the catalog, the mirror and the API agree with Dagster
         assert defs.resolve_job_def(job.job_name).name == job.job_name
         assert EXPECTED_SCHEDULES[job.schedule_name][1] == job.default_cron
+        assert EXPECTED_SCHEDULES[job.schedule_name][3] == "STOPPED"
 
 
 def test_cron_is_overridable_and_validated(monkeypatch) -> None:

@@ -122,7 +122,13 @@ def alembic_config(connection: sa.Connection) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent).
+
+    On PostgreSQL a transaction-scoped advisory lock serialises processes that
+    start at the same time (code server, API, CLI) on an empty database.
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('moo_markets_migrate'))"))
         command.upgrade(alembic_config(connection), "head")
     log.info("warehouse schema at head on %s", redact(str(engine.url)))
