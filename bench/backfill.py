@@ -37,6 +37,7 @@ from ingest import KEY, SimulatorProcess, _create_database, _drop_database  # no
 
 from moo_markets.daily_bars.assets import daily_bars  # noqa: E402
 from moo_markets.jquants import JQuantsResource  # noqa: E402
+from moo_markets.jquants_sim import max_in_window  # noqa: E402
 from moo_markets.warehouse import WarehouseResource  # noqa: E402
 from moo_markets.warehouse.engine import dispose_engines, get_engine  # noqa: E402
 from moo_markets.warehouse.schema import daily_bars as bars_table  # noqa: E402
@@ -73,14 +74,6 @@ class RssSampler(threading.Thread):
             out.append(f"{int(fraction * 100)}%: {before[-1]:.0f}" if before else f"{fraction}: -")
         return ", ".join(out) + " MB"
 
-
-def max_in_window(times: list[float], window: float = 60.0) -> int:
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def main() -> None:

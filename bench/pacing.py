@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from moo_markets.jquants import JQuantsResource
-from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
+from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig, max_in_window
 
 KEY = "bench-key"
 
@@ -52,14 +52,6 @@ def main() -> None:
         print(f"achieved / allowed  {achieved / args.rate:.3f}")
         print(f"max in any 60 s     {window_max} (limit {args.rate})")
 
-
-def max_in_window(times: list[float], window: float = 60.0) -> int:
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 if __name__ == "__main__":

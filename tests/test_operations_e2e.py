@@ -27,6 +27,7 @@ from dagster_processes import (
     write_instance,
 )
 
+from moo_markets.jquants_sim import max_in_window
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.engine import dispose_engines
 from moo_markets.warehouse.schema import job_executions
@@ -139,14 +140,6 @@ def wait_finished(stack, ids: list[str], timeout: float = 180) -> dict[str, dict
 def bars_range(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
-
-def max_in_window(times: list[float], window: float) -> int:
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def test_concurrent_jquants_runs_share_one_budget(ops_stack) -> None:

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from moo_markets.jquants.pacing import Pacer
+from moo_markets.jquants_sim import max_in_window
 
 
 class FakeClock:
@@ -29,14 +30,6 @@ def send_times(pacer: Pacer, clock: FakeClock, count: int) -> list[float]:
         times.append(clock.now)
     return times
 
-
-def max_in_window(times: list[float], window: float = 60.0) -> int:
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while t - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 @pytest.mark.parametrize("rate", [5, 60, 120, 500])

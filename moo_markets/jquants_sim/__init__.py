@@ -5,6 +5,11 @@ demo. Production code never imports this package.
 """
 
 from moo_markets.jquants_sim.dataset import Dataset
-from moo_markets.jquants_sim.server import JQuantsSimulator, SimulatorConfig, SimulatorStats
+from moo_markets.jquants_sim.server import (
+    JQuantsSimulator,
+    SimulatorConfig,
+    SimulatorStats,
+    max_in_window,
+)
 
-__all__ = ["Dataset", "JQuantsSimulator", "SimulatorConfig", "SimulatorStats"]
+__all__ = ["Dataset", "JQuantsSimulator", "SimulatorConfig", "SimulatorStats", "max_in_window"]

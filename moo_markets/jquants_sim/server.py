@@ -97,6 +97,20 @@ class SimulatorStats:
     #: (time.monotonic() at arrival, path, query parameters, status); status 0 = dropped connection.
     log: list[tuple[float, str, dict[str, str], int]] = field(repr=False)
 
+    def max_in_window(self, window: float = 60.0) -> int:
+        """Most requests that arrived within any ``window`` seconds: what a rate limit counts."""
+        return max_in_window(sorted(t for t, *_ in self.log), window)
+
+
+def max_in_window(times: list[float], window: float = 60.0) -> int:
+    """Most of the sorted ``times`` inside any half-open interval of ``window`` seconds."""
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
 
 class _ApiError(Exception):
     def __init__(self, status: int, message: str) -> None:
