@@ -450,8 +450,10 @@ def test_half_finished_write_rolls_back(simulator, warehouse_url, make_jquants, 
     before = stored(warehouse_url, date=MONDAY)
     page = simulator.dataset.bars_on(MONDAY)
 
+    dialect = get_engine(warehouse_url).dialect.name
+
     def batches():
-        yield store.convert_page(page[:2000], date=MONDAY.isoformat())
+        yield store.prepare(store.bar_page(page[:2000], date=MONDAY.isoformat()), dialect)
         raise RuntimeError("connection lost mid-day")
 
     with pytest.raises(RuntimeError), get_engine(warehouse_url).begin() as connection:
@@ -493,11 +495,40 @@ def test_checks_catch_broken_days(simulator, sqlite_database, make_jquants, inst
 def test_fractional_volume_is_refused() -> None:
     row = {"Date": "2026-03-02", "Code": "72030", "Vo": 100.5, "Va": 1000.0}
     with pytest.raises(store.BarDataError, match="Vo"):
-        store.convert_page([row], date="2026-03-02")
-    batch = store.convert_page([{**row, "Vo": 24318700.0, "Va": 69836512300.0}], date="2026-03-02")
-    assert batch.rows[0][batch.columns.index("turnover_value")] == 69836512300
+        list(store.bar_page([row], date="2026-03-02").values())
+    page = store.bar_page([{**row, "Vo": 24318700.0, "Va": 69836512300.0}], date="2026-03-02")
+    (values,) = page.values()
+    assert values[page.columns.index("turnover_value")] == 69836512300
+    assert type(values[page.columns.index("volume")]) is int
     with pytest.raises(store.BarDataError, match="unexpected row"):
-        store.convert_page([row], date="2026-03-03")
+        list(store.bar_page([row], date="2026-03-03").values())
+
+
+def test_strings_are_stored_verbatim_whatever_they_hold(warehouse_url) -> None:
+    """Both COPY paths (JSON-lines-as-CSV, and write_row when a string needed escaping)."""
+    base = {"Date": "2026-03-02", "O": 1.5, "H": 2.25, "L": 0.1, "C": 1e-05, "Vo": 2.0**40}
+    odd = '7"\\0'  # a quote and a backslash
+    pages = [
+        [{**base, "Code": "null", "UL": ",", "LL": "0"}],  # a quoted "null" is not NULL
+        [{**base, "Code": odd, "UL": "\n", "LL": None}],  # needs escaping: write_row
+    ]
+    dialect = get_engine(warehouse_url).dialect.name
+    with get_engine(warehouse_url).begin() as connection:
+        for page in pages:
+            prepared = store.prepare(store.bar_page(page, date="2026-03-02"), dialect)
+            store.insert_rows(connection, prepared)
+    rows = {r["code"]: r for r in stored(warehouse_url, date=MONDAY)}
+    assert rows.keys() == {"null", odd}
+    assert (rows["null"]["upper_limit"], rows["null"]["lower_limit"]) == (",", "0")
+    assert (rows[odd]["upper_limit"], rows[odd]["lower_limit"]) == ("\n", None)
+    for row in rows.values():
+        assert (row["open"], row["high"], row["low"]) == (
+            Decimal("1.5"),
+            Decimal("2.25"),
+            Decimal("0.1"),
+        )
+        assert row["close"] == Decimal("0.00001") and row["volume"] == 2**40
+        assert row["adj_close"] is None  # absent from the page: NULL
 
 
 # ---- job and schedule --------------------------------------------------------------

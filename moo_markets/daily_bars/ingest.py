@@ -9,9 +9,12 @@ Why this shape:
 * Every request goes through the key's shared
   :class:`~moo_markets.jquants.pacing.Pacer`, which spaces send times evenly
   at just under the plan's rate, so requests leave one at a time whatever
-  the number of fetch threads. Fetching runs on worker threads ahead of the
-  writer: the database write of day k overlaps the pacing gap before day
-  k+1 instead of adding to it. With ``fetch_concurrency`` > 1 the next
+  the number of fetch threads. Fetching - HTTP, JSON decoding, validation
+  and serialising the rows for the database (:func:`store.prepare`) - runs
+  on worker threads ahead of the writer, which only streams the prepared
+  bytes and commits: the database write of day k overlaps the pacing gap
+  before day k+1 (and, unpaced, the preparation of day k+1) instead of
+  adding to it. With ``fetch_concurrency`` > 1 the next
   slot's request can also leave while the previous response is still in
   transit, which the Premium rate (one slot every 0.12 s) needs whenever
   J-Quants takes longer than that to answer a whole day.
@@ -29,6 +32,7 @@ transaction as the day. ``always_refetch_splits`` refetches every split code.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -41,7 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from moo_markets.daily_bars import store
-from moo_markets.daily_bars.store import Batch
+from moo_markets.daily_bars.store import BarPage, Rows
 from moo_markets.jquants import JQuantsClient, JQuantsResource
 
 PREVIEW_ROWS = 10
@@ -82,8 +86,8 @@ class DayResult:
 @dataclass
 class _Fetched:
     result: DayResult
-    batches: list[Batch]
-    histories: list[Batch]
+    pages: list[Rows]
+    histories: list[Rows]
 
 
 class _Fetcher:
@@ -106,6 +110,7 @@ class _Fetcher:
         self.engine = engine
         self.first_day = first_day
         self.always_refetch_splits = always_refetch_splits
+        self.dialect = engine.dialect.name
         with engine.connect() as connection:
             self.has_earlier_rows = store.latest_date_before(connection, first_day) is not None
         self.stopped = threading.Event()
@@ -144,34 +149,35 @@ class _Fetcher:
         before = (stats.requests, stats.retries, stats.rate_limited)
         started = time.monotonic()
         iso = day.isoformat()
-        batches = [
-            store.convert_page(page, date=iso)
-            for page in client.iter_pages(BARS_PATH, {"date": day})
+        pages = [
+            store.bar_page(page, date=iso) for page in client.iter_pages(BARS_PATH, {"date": day})
         ]
-        rows = sum(len(b) for b in batches)
+        rows = sum(len(p) for p in pages)
         if rows == 0:
             raise NoBarsError(
                 f"J-Quants returned no daily bars for business day {iso}: not published yet "
                 "(about 16:30 JST) or outside the plan's window; stored rows are kept"
             )
+        # Counted on the raw API rows; store.prepare() below validates them (and turns a
+        # Code that is not a string into one, as done here).
         codes: set[str] = set()
         splits: set[str] = set()
         no_trade = 0
-        for batch in batches:
-            codes.update(row[1] for row in batch.rows)  # columns start with (date, code)
-            volume = _index(batch.columns, "volume")
-            if volume is not None:
-                no_trade += sum(1 for row in batch.rows if row[volume] is None)
-            factor = _index(batch.columns, "adjustment_factor")
-            if factor is not None:
+        for page in pages:
+            codes.update(str(row.get("Code")) for row in page.rows)
+            if "volume" in page.columns:
+                no_trade += sum(1 for row in page.rows if row.get("Vo") is None)
+            if "adjustment_factor" in page.columns:
                 splits.update(
-                    row[1] for row in batch.rows if row[factor] != 1 and row[factor] is not None
+                    str(row.get("Code"))
+                    for row in page.rows
+                    if row.get("AdjFactor") not in (1, None)
                 )
         if len(codes) != rows:
             raise store.BarDataError(f"J-Quants returned duplicate codes for {iso}")
         to_refetch = self._codes_to_refetch(splits)
         histories = [
-            store.convert_page(page, code=code)
+            store.prepare(store.bar_page(page, code=code), self.dialect)
             for code in to_refetch
             for page in client.iter_pages(BARS_PATH, {"code": code})
         ]
@@ -188,9 +194,10 @@ class _Fetcher:
             retries=stats.retries - before[1],
             rate_limited=stats.rate_limited - before[2],
             fetch_seconds=time.monotonic() - started,
-            preview=_preview(batches),
+            preview=_preview(pages),
         )
-        return _Fetched(result, batches, histories)
+        prepared = [store.prepare(page, self.dialect) for page in pages]
+        return _Fetched(result, prepared, histories)
 
     def _codes_to_refetch(self, splits: set[str]) -> list[str]:
         if not splits:
@@ -203,15 +210,12 @@ class _Fetcher:
             return sorted(store.codes_stored_before(connection, splits, self.first_day))
 
 
-def _index(columns: Sequence[str], name: str) -> int | None:
-    return columns.index(name) if name in columns else None
-
-
-def _preview(batches: Sequence[Batch]) -> list[dict[str, Any]]:
-    if not batches:
+def _preview(pages: Sequence[BarPage]) -> list[dict[str, Any]]:
+    if not pages:
         return []
-    first = batches[0]
-    return [dict(zip(first.columns, row, strict=True)) for row in first.rows[:PREVIEW_ROWS]]
+    first = pages[0]
+    head = dataclasses.replace(first, rows=first.rows[:PREVIEW_ROWS])
+    return [dict(zip(first.columns, values, strict=True)) for values in head.values()]
 
 
 def ingest_days(
@@ -269,7 +273,7 @@ def ingest_days(
                 result = fetched.result
                 started = time.monotonic()
                 with engine.begin() as connection:
-                    store.replace_day(connection, day, fetched.batches)
+                    store.replace_day(connection, day, fetched.pages)
                     result.history_rows_rewritten = store.rewrite_history(
                         connection, fetched.histories
                     )

@@ -1,7 +1,8 @@
 """Daily bars and the trading calendar in the warehouse: row conversion and bulk writes.
 
 Types (see ``warehouse/schema.py``). J-Quants sends every number as a JSON
-number, which ``json`` decodes to a Python float:
+number, which the client decodes (orjson, correctly rounded like ``json``) to
+a Python float:
 
 * Prices, ``AdjFactor`` and ``AdjVo`` go to ``NUMERIC`` columns. The float is
   handed to the database as its shortest round-tripping decimal text
@@ -21,19 +22,23 @@ number, which ``json`` decodes to a Python float:
   plan does not send them.
 
 Writes. A day is replaced in one transaction: ``DELETE`` the date, then the
-rows go straight in - PostgreSQL through psycopg 3 ``COPY ... FROM STDIN`` on
-the transaction's own connection, SQLite through one ``executemany``. If
+rows go straight in - PostgreSQL through psycopg 3 ``COPY ... FROM STDIN``
+on the transaction's own connection, SQLite through one ``executemany``. If
 anything fails before the commit, the day's previous rows are untouched.
+The rows are converted, validated and serialised beforehand, off the
+writer's thread (:func:`prepare`), so the writer mostly waits on the
+database while the next day is prepared.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from psycopg import sql as pgsql
 
@@ -57,19 +62,53 @@ class BarDataError(ValueError):
     """A bar from J-Quants cannot be stored as it is (wrong date, fractional volume...)."""
 
 
-@dataclass
-class Batch:
-    """Rows ready for the database: ``columns`` names, ``rows`` values in that order.
+@dataclass(frozen=True)
+class BarPage:
+    """One page of J-Quants bars as received; :meth:`values` converts and validates its rows.
 
-    Dates stay ISO strings (``YYYY-MM-DD``), which PostgreSQL parses in COPY and
-    which is exactly how SQLAlchemy stores a ``Date`` in SQLite.
+    ``columns`` are the warehouse columns of the fields present in the page, so a
+    Standard-plan page writes 16 columns and leaves the Premium session columns
+    NULL, while a Premium page fills them. ``date``/``code``, when given, are
+    asserted on every row: a day is replaced wholesale, so a stray row must not
+    slip in. Dates stay ISO strings (``YYYY-MM-DD``), which PostgreSQL parses in
+    COPY and which is exactly how SQLAlchemy stores a ``Date`` in SQLite.
     """
 
+    rows: Sequence[Row]
+    fields: tuple[str, ...]
     columns: tuple[str, ...]
-    rows: list[list[Any]] = field(default_factory=list)
+    date: str | None = None
+    code: str | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def values(self) -> Iterator[list[Any]]:
+        """Each row's values in ``columns`` order (the hot loop of every ingest)."""
+        fields, date, code = self.fields, self.date, self.code
+        integer_positions = [i for i, f in enumerate(fields) if f in INTEGER_FIELDS]
+        getter = itemgetter(*fields)  # C-speed lookup of all fields of a row at once
+        for row in self.rows:
+            try:
+                values = list(getter(row))
+            except KeyError:  # a row without some field: NULL there
+                values = [row.get(f) for f in fields]
+            if values[1].__class__ is not str:
+                values[1] = None if values[1] is None else str(values[1])
+            if (date is not None and values[0] != date) or (code is not None and values[1] != code):
+                raise BarDataError(
+                    f"unexpected row Date={values[0]!r} Code={values[1]!r} "
+                    f"in a response for {'date ' + date if date else 'code ' + str(code)}"
+                )
+            if values[0] is None or not values[1]:
+                raise BarDataError(f"row without Date or Code: {dict(row)!r}")
+            for i in integer_positions:
+                value = values[i]
+                if value.__class__ is float and value.is_integer():
+                    values[i] = int(value)
+                elif value is not None and value.__class__ is not int:
+                    values[i] = exact_int(value, f"{fields[i]} of {values[1]} on {values[0]}")
+            yield values
 
 
 def exact_int(value: Any, name: str = "value") -> int | None:
@@ -83,16 +122,10 @@ def exact_int(value: Any, name: str = "value") -> int | None:
     raise BarDataError(f"{name}={value!r} is not a whole number")
 
 
-def convert_page(page: Sequence[Row], *, date: str | None = None, code: str | None = None) -> Batch:
-    """One page of API rows as a :class:`Batch` (the hot loop of every ingest).
-
-    The column set is the fields present in the page, so a Standard-plan page
-    writes 16 columns and leaves the Premium session columns NULL, while a
-    Premium page fills them. ``date``/``code``, when given, are asserted on
-    every row: a day is replaced wholesale, so a stray row must not slip in.
-    """
+def bar_page(page: Sequence[Row], *, date: str | None = None, code: str | None = None) -> BarPage:
+    """A :class:`BarPage` of API rows; cheap (:func:`prepare` converts them)."""
     if not page:
-        return Batch(KEY_COLUMNS, [])
+        return BarPage(page, (), KEY_COLUMNS, date, code)
     width = len(page[0])
     if all(len(row) == width for row in page):
         present: Iterable[str] = page[0].keys()
@@ -100,32 +133,7 @@ def convert_page(page: Sequence[Row], *, date: str | None = None, code: str | No
         present = set().union(*page)
     fields = ("Date", "Code", *(f for f in BAR_FIELDS if f in present))
     columns = ("date", "code", *(BAR_COLUMNS[f] for f in fields[2:]))
-    integer_positions = [i for i, f in enumerate(fields) if f in INTEGER_FIELDS]
-    getter = itemgetter(*fields)  # C-speed lookup of all fields of a row at once
-    rows: list[list[Any]] = []
-    append = rows.append
-    for row in page:
-        try:
-            values = list(getter(row))
-        except KeyError:  # a row without some field: NULL there
-            values = [row.get(f) for f in fields]
-        if values[1].__class__ is not str:
-            values[1] = None if values[1] is None else str(values[1])
-        if (date is not None and values[0] != date) or (code is not None and values[1] != code):
-            raise BarDataError(
-                f"unexpected row Date={values[0]!r} Code={values[1]!r} "
-                f"in a response for {'date ' + date if date else 'code ' + str(code)}"
-            )
-        if values[0] is None or not values[1]:
-            raise BarDataError(f"row without Date or Code: {dict(row)!r}")
-        for i in integer_positions:
-            value = values[i]
-            if value.__class__ is float and value.is_integer():
-                values[i] = int(value)
-            elif value is not None and value.__class__ is not int:
-                values[i] = exact_int(value, f"{fields[i]} of {values[1]} on {values[0]}")
-        append(values)
-    return Batch(columns, rows)
+    return BarPage(page, fields, columns, date, code)
 
 
 # ---- trading calendar -------------------------------------------------------------
@@ -171,44 +179,98 @@ def is_business_day(hol_div: str | None) -> bool:
 # ---- daily bars -------------------------------------------------------------------
 
 
-def replace_day(connection: sa.Connection, day: dt.date, batches: Iterable[Batch]) -> int:
-    """Delete ``day``'s rows and bulk-insert ``batches`` (caller's transaction)."""
+@dataclass(frozen=True)
+class Rows:
+    """A page's rows in the form its database takes them: the write needs no more Python work.
+
+    Preparing happens on the fetch threads, so the writer only streams bytes to
+    the database and waits; PostgreSQL parses day k while Python decodes and
+    prepares day k+1. On PostgreSQL the rows are COPY CSV text (``csv``), else
+    value lists (``values``; SQLite, or a PostgreSQL page whose strings need
+    escaping, see :func:`prepare`).
+    """
+
+    columns: tuple[str, ...]
+    count: int
+    csv: bytes | None = None
+    values: list[list[Any]] | None = None
+
+
+def prepare(page: BarPage, dialect: str) -> Rows:
+    """Convert and validate ``page`` for a ``dialect`` database (raises :class:`BarDataError`).
+
+    For PostgreSQL the rows are serialised by orjson, several times faster than
+    psycopg's ``write_row``: the JSON text of ``["2026-03-02","72030",2047.5,
+    ...,null]`` without its brackets is a CSV line (strings quoted, floats as
+    their shortest round-tripping decimal, ``null`` for NULL, see
+    :data:`JSON_LINES_AS_CSV`). That holds only while no string needed a JSON
+    escape, which always shows as a backslash; a page with one (J-Quants'
+    codes, dates and flags never need one) keeps its value lists for
+    ``write_row`` instead.
+    """
+    if dialect == "postgresql":
+        dumps = orjson.dumps
+        csv = b"\n".join([dumps(values)[1:-1] for values in page.values()])
+        if b"\\" not in csv:
+            return Rows(page.columns, len(page), csv=csv)
+    return Rows(page.columns, len(page), values=list(page.values()))
+
+
+def replace_day(connection: sa.Connection, day: dt.date, pages: Iterable[Rows]) -> int:
+    """Delete ``day``'s rows and bulk-insert ``pages`` (caller's transaction)."""
     connection.execute(sa.delete(daily_bars).where(daily_bars.c.date == day))
-    return sum(insert_batch(connection, batch) for batch in batches)
+    return sum(insert_rows(connection, rows) for rows in pages)
 
 
-def insert_batch(connection: sa.Connection, batch: Batch, table: str = daily_bars.name) -> int:
-    """Bulk-insert one batch: COPY on PostgreSQL, executemany on SQLite."""
-    if not batch.rows:
+def insert_rows(connection: sa.Connection, rows: Rows, table: str = daily_bars.name) -> int:
+    """Bulk-insert prepared rows: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows.count:
         return 0
     if connection.dialect.name == "postgresql":
-        return _copy_rows(connection, table, batch)
-    statement = _insert_statement(connection.dialect, batch.columns, table)
+        return _copy_rows(connection, table, rows)
+    if rows.values is None:
+        raise ValueError("rows prepared for PostgreSQL cannot be written to another database")
+    statement = _insert_statement(connection.dialect, rows.columns, table)
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(statement, batch.rows)
+        cursor.executemany(statement, rows.values)
     finally:
         cursor.close()
-    return len(batch.rows)
+    return rows.count
 
 
-def _copy_rows(connection: sa.Connection, table: str, batch: Batch) -> int:
+def _copy_rows(connection: sa.Connection, table: str, rows: Rows) -> int:
     """psycopg 3 ``COPY FROM STDIN`` on the SQLAlchemy transaction's own connection.
 
-    ``write_row`` serialises each value with psycopg's C dumpers (floats as
-    their shortest ``repr``, ``None`` as NULL); the identifiers come from our
-    schema constants and are quoted by ``psycopg.sql``.
+    Identifiers come from our schema constants, quoted by ``psycopg.sql``.
     """
-    statement = pgsql.SQL("COPY {table} ({columns}) FROM STDIN").format(
-        table=pgsql.Identifier(table),
-        columns=pgsql.SQL(", ").join(pgsql.Identifier(c) for c in batch.columns),
-    )
     raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        write_row = copy.write_row
-        for row in batch.rows:
-            write_row(row)
-    return len(batch.rows)
+    with raw.cursor() as cursor:
+        if rows.csv is not None:
+            with cursor.copy(_copy_statement(table, rows.columns, JSON_LINES_AS_CSV)) as copy:
+                copy.write(rows.csv)
+        else:
+            with cursor.copy(_copy_statement(table, rows.columns)) as copy:
+                for values in rows.values or ():
+                    copy.write_row(values)
+    return rows.count
+
+
+JSON_LINES_AS_CSV = pgsql.SQL("(FORMAT csv, NULL 'null')")
+"""COPY options that read a JSON array's inside as a CSV line (a quoted "null" stays text)."""
+
+TEXT_FORMAT = pgsql.SQL("")
+"""COPY's default text format, which ``write_row`` writes."""
+
+
+def _copy_statement(
+    table: str, columns: Sequence[str], options: pgsql.Composable = TEXT_FORMAT
+) -> pgsql.Composed:
+    return pgsql.SQL("COPY {table} ({columns}) FROM STDIN {options}").format(
+        table=pgsql.Identifier(table),
+        columns=pgsql.SQL(", ").join(map(pgsql.Identifier, columns)),
+        options=options,
+    )
 
 
 _insert_cache: dict[tuple[str, tuple[str, ...], str], str] = {}
@@ -253,7 +315,7 @@ def latest_date_before(connection: sa.Connection, before: dt.date) -> dt.date | 
     ).scalar_one_or_none()
 
 
-def rewrite_history(connection: sa.Connection, batches: Sequence[Batch]) -> int:
+def rewrite_history(connection: sa.Connection, pages: Sequence[Rows]) -> int:
     """Overwrite stored rows with refetched ones, matched on (date, code); returns rows updated.
 
     Only rows already stored are updated: a code's history covers dates this
@@ -261,30 +323,30 @@ def rewrite_history(connection: sa.Connection, batches: Sequence[Batch]) -> int:
     partial days. Every column the refetch carries is rewritten, so the
     adjusted prices end up equal to J-Quants' current ones.
     """
-    by_columns: dict[tuple[str, ...], list[Batch]] = {}
-    for batch in batches:
-        if batch.rows:
-            by_columns.setdefault(batch.columns, []).append(batch)
+    by_columns: dict[tuple[str, ...], list[Rows]] = {}
+    for page in pages:
+        if page.count:
+            by_columns.setdefault(page.columns, []).append(page)
     updated = 0
     for group in by_columns.values():
         if connection.dialect.name == "postgresql":
             updated += _rewrite_postgres(connection, group)
         else:
-            updated += sum(_rewrite_executemany(connection, batch) for batch in group)
+            updated += sum(_rewrite_executemany(connection, page) for page in group)
     return updated
 
 
-def _value_columns(batch: Batch) -> list[str]:
-    return [c for c in batch.columns if c not in KEY_COLUMNS]
+def _value_columns(page: Rows) -> list[str]:
+    return [c for c in page.columns if c not in KEY_COLUMNS]
 
 
-def _rewrite_postgres(connection: sa.Connection, batches: Sequence[Batch]) -> int:
+def _rewrite_postgres(connection: sa.Connection, pages: Sequence[Rows]) -> int:
     """COPY the refetched rows into a temporary table, then one ``UPDATE ... FROM`` it.
 
     The temporary table lives inside the day's transaction: a failure rolls
     its creation back with everything else.
     """
-    columns = batches[0].columns
+    columns = pages[0].columns
     staging = sa.Table(
         "daily_bars_refetch",
         sa.MetaData(),
@@ -293,19 +355,19 @@ def _rewrite_postgres(connection: sa.Connection, batches: Sequence[Batch]) -> in
         postgresql_on_commit="DROP",
     )
     staging.create(connection)
-    for batch in batches:
-        _copy_rows(connection, staging.name, batch)
+    for page in pages:
+        _copy_rows(connection, staging.name, page)
     result = connection.execute(
         sa.update(daily_bars)
-        .values({c: staging.c[c] for c in _value_columns(batches[0])})
+        .values({c: staging.c[c] for c in _value_columns(pages[0])})
         .where(daily_bars.c.date == staging.c.date, daily_bars.c.code == staging.c.code)
     )
     staging.drop(connection)
     return result.rowcount
 
 
-def _rewrite_executemany(connection: sa.Connection, batch: Batch) -> int:
-    value_columns = _value_columns(batch)
+def _rewrite_executemany(connection: sa.Connection, page: Rows) -> int:
+    value_columns = _value_columns(page)
     statement = (
         sa.update(daily_bars)
         .where(
@@ -315,11 +377,11 @@ def _rewrite_executemany(connection: sa.Connection, batch: Batch) -> int:
         .values({c: sa.bindparam(f"v_{c}") for c in value_columns})
         .compile(dialect=connection.dialect)
     )
-    position = {name: i for i, name in enumerate(batch.columns)}
+    position = {name: i for i, name in enumerate(page.columns)}
     position.update({f"v_{c}": position[c] for c in value_columns})
     position.update({"k_date": position["date"], "k_code": position["code"]})
     order = [position[name] for name in statement.positiontup or []]
-    params = [tuple(row[i] for i in order) for row in batch.rows]
+    params = [tuple(values[i] for i in order) for values in page.values or ()]
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(str(statement), params)

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
@@ -210,7 +211,9 @@ class JQuantsClient:
         )
         if status == 200:
             try:
-                body = response.json()
+                # orjson: the same floats as ``json`` (correctly rounded), in a third of the
+                # time; decoding a day of bars is a large part of the ingest's CPU.
+                body = orjson.loads(response.content)
             except ValueError:
                 raise _Transient("malformed or truncated JSON body") from None
             if not isinstance(body, dict):

@@ -15,7 +15,6 @@ import datetime as dt
 import gzip
 import hashlib
 import hmac
-import json
 import logging
 import random
 import re
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import orjson
 
 from moo_markets.jquants_sim.dataset import PLANS, Dataset, normalize_code
 
@@ -466,7 +467,10 @@ class JQuantsSimulator:
         return _Reply(200, body, truncate=truncate)
 
     def _write(self, handler: _Handler, reply: _Reply, with_body: bool = True) -> None:
-        raw = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # orjson writes what J-Quants' encoder does (compact UTF-8, shortest round-tripping
+        # floats) about ten times faster than ``json``: the simulator shares the machine
+        # with the ingest it serves, so its CPU time slows down what is being measured.
+        raw = orjson.dumps(reply.body)
         if reply.truncate:
             raw = raw[: max(1, len(raw) // 2)]
         accept = handler.headers.get("Accept-Encoding") or ""
