@@ -75,7 +75,6 @@ class RssSampler(threading.Thread):
         return ", ".join(out) + " MB"
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=250, help="business days to backfill")

@@ -53,6 +53,5 @@ def main() -> None:
         print(f"max in any 60 s     {window_max} (limit {args.rate})")
 
 
-
 if __name__ == "__main__":
     main()

@@ -67,7 +67,11 @@ def backup(url: str, path: Path) -> None:
     if make_url(url).get_backend_name() == "sqlite":
         _sqlite_copy(make_url(url).database, str(path))
     else:
-        _pg_tool("pg_dump", url, ["--format=custom", "--no-owner", "--no-privileges", "--file", str(path)])
+        _pg_tool(
+            "pg_dump",
+            url,
+            ["--format=custom", "--no-owner", "--no-privileges", "--file", str(path)],
+        )
 
 
 def restore(url: str, path: Path) -> None:
@@ -84,7 +88,14 @@ def restore(url: str, path: Path) -> None:
         _pg_tool(
             "pg_restore",
             url,
-            ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", str(path)],
+            [
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                str(path),
+            ],
         )
     dispose_engines()
 
@@ -99,7 +110,10 @@ def _sqlite_copy(source: str, target: str) -> None:
 def _check_sqlite_backup(path: Path) -> None:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-            tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                r[0]
+                for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
         connection.close()
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path} is not a SQLite database: {exc}") from None
@@ -125,7 +139,11 @@ def _pg_tool(tool: str, url: str, arguments: list[str]) -> None:
         query=parsed.query,
     ).render_as_string(hide_password=False)
     result = subprocess.run(
-        [executable, "--dbname", dsn, *arguments], env=env, capture_output=True, text=True, check=False
+        [executable, "--dbname", dsn, *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise BackupError(f"{tool} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")

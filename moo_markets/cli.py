@@ -14,12 +14,24 @@ from collections.abc import Sequence
 
 # name -> (module with add_arguments(parser) and run(args) -> int, help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "dev": ("moo_markets.devserver", "run Dagster, its daemon, the REST API and the simulator locally"),
+    "dev": (
+        "moo_markets.devserver",
+        "run Dagster, its daemon, the REST API and the simulator locally",
+    ),
     "jquants-sim": ("moo_markets.jquants_sim.cli", "serve the offline J-Quants V2 simulator"),
-    "api": ("moo_markets.api.cli", "serve the scheduler REST API (/api/scheduler) over Dagster GraphQL"),
-    "backup": ("moo_markets.backup", "back up the moo_markets database (data and mirror) to a file"),
+    "api": (
+        "moo_markets.api.cli",
+        "serve the scheduler REST API (/api/scheduler) over Dagster GraphQL",
+    ),
+    "backup": (
+        "moo_markets.backup",
+        "back up the moo_markets database (data and mirror) to a file",
+    ),
     "restore": ("moo_markets.backup", "replace the moo_markets database with a backup file"),
-    "mirror": ("moo_markets.mirror.cli", "sync the scheduler mirror tables (jobs, job_executions) from Dagster"),
+    "mirror": (
+        "moo_markets.mirror.cli",
+        "sync the scheduler mirror tables (jobs, job_executions) from Dagster",
+    ),
 }
 
 

@@ -57,7 +57,9 @@ def dev_environment(args: argparse.Namespace, root: Path) -> tuple[dict[str, str
     home = Path(env.get("DAGSTER_HOME") or root / args.home).resolve()
     env["DAGSTER_HOME"] = str(home)
     write_dev_instance(home, root / "dagster.yaml")
-    env.setdefault("MOO_MARKETS_DATABASE_URL", f"sqlite:///{(root / 'data' / 'moo_markets.db').resolve()}")
+    env.setdefault(
+        "MOO_MARKETS_DATABASE_URL", f"sqlite:///{(root / 'data' / 'moo_markets.db').resolve()}"
+    )
     env.setdefault("MOO_MARKETS_DAGSTER_URL", f"http://{args.host}:{args.port}")
     use_simulator = not env.get("JQUANTS_API_KEY")
     if use_simulator:
@@ -81,22 +83,49 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         commands.append(
-            ("jquants-sim", [str(bin_dir / "moo-markets"), "jquants-sim", "--port", str(SIMULATOR_PORT)])
+            (
+                "jquants-sim",
+                [str(bin_dir / "moo-markets"), "jquants-sim", "--port", str(SIMULATOR_PORT)],
+            )
         )
     # One J-Quants run at a time (see dagster.yaml); idempotent.
     subprocess.run(
         [str(bin_dir / "dagster"), "instance", "concurrency", "set", JQUANTS_POOL, "1"],
-        env=env, cwd=root, check=True, stdout=subprocess.DEVNULL,
+        env=env,
+        cwd=root,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     workspace = str(root / "workspace.yaml")
     commands += [
-        ("webserver", [str(bin_dir / "dagster-webserver"), "-h", args.host, "-p", str(args.port), "-w", workspace]),
+        (
+            "webserver",
+            [
+                str(bin_dir / "dagster-webserver"),
+                "-h",
+                args.host,
+                "-p",
+                str(args.port),
+                "-w",
+                workspace,
+            ],
+        ),
         ("daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace]),
     ]
     api_module = root / "moo_markets" / "api"
     if api_module.exists():
         commands.append(
-            ("api", [str(bin_dir / "moo-markets"), "api", "--host", args.host, "--port", str(args.api_port)])
+            (
+                "api",
+                [
+                    str(bin_dir / "moo-markets"),
+                    "api",
+                    "--host",
+                    args.host,
+                    "--port",
+                    str(args.api_port),
+                ],
+            )
         )
     return supervise(commands, env, root)
 
@@ -116,7 +145,9 @@ def supervise(commands: list[tuple[str, list[str]]], env: dict[str, str], cwd: P
     try:
         for name, argv in commands:
             # Own process group: Ctrl-C reaches only us, and we stop each child tree.
-            processes.append((name, subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True)))
+            processes.append(
+                (name, subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True))
+            )
             print(f"started {name} (pid {processes[-1][1].pid})", flush=True)
         print(
             f"Dagster UI: {env['MOO_MARKETS_DAGSTER_URL']}   DAGSTER_HOME={env['DAGSTER_HOME']}\n"

@@ -56,7 +56,9 @@ def step_retry_policy() -> dg.RetryPolicy:
     )
 
 
-def build_asset_job(job: JobType, selection: dg.AssetSelection, **kwargs) -> dg.UnresolvedAssetJobDefinition:
+def build_asset_job(
+    job: JobType, selection: dg.AssetSelection, **kwargs
+) -> dg.UnresolvedAssetJobDefinition:
     """The catalog job over ``selection``, tagged and with the step retry policy."""
     return dg.define_asset_job(
         job.job_name,

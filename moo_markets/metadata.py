@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], limit: int = 10) -> str:
+def markdown_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], limit: int = 10
+) -> str:
     """A GitHub-flavoured markdown preview of the first ``limit`` rows."""
 
     def cell(value: Any) -> str:

@@ -25,7 +25,9 @@ SIM_API_KEY = "sim-test-key-not-a-secret"
 def postgres_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     return url
 
 
@@ -46,7 +48,11 @@ def make_postgres_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
         created.append(name)
-        return sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+        return (
+            sa.engine.make_url(postgres_url)
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
 
     yield make
     dispose_engines()

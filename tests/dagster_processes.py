@@ -48,18 +48,23 @@ def create_database(admin_url: str, prefix: str) -> str:
 def drop_database(url: str) -> None:
     parsed = sa.engine.make_url(url)
     engine = sa.create_engine(
-        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+        parsed.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
     )
     with engine.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     engine.dispose()
 
 
-def write_instance(home: Path, dagster_storage_url: str | None, overrides: dict | None = None) -> None:
+def write_instance(
+    home: Path, dagster_storage_url: str | None, overrides: dict | None = None
+) -> None:
     config = yaml.safe_load((ROOT / "dagster.yaml").read_text())
     if dagster_storage_url:
         url = sa.engine.make_url(dagster_storage_url).set(drivername="postgresql+psycopg2")
-        config["storage"] = {"postgres": {"postgres_url": url.render_as_string(hide_password=False)}}
+        config["storage"] = {
+            "postgres": {"postgres_url": url.render_as_string(hide_password=False)}
+        }
     else:
         config.pop("storage", None)
     # Faster feedback than production for the things tests wait on.
@@ -74,7 +79,11 @@ def limit_jquants_pool(env: dict[str, str]) -> None:
     """What the README asks of a deployment: one run at a time in the jquants pool."""
     subprocess.run(
         [str(BIN / "dagster"), "instance", "concurrency", "set", "jquants", "1"],
-        env=env, cwd=ROOT, check=True, capture_output=True, timeout=120,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
 
 
@@ -101,9 +110,17 @@ class DagsterProcesses:
             home.mkdir(parents=True, exist_ok=True)
             self.workspace.write_text(
                 yaml.safe_dump(
-                    {"load_from": [{"grpc_server": {
-                        "host": "127.0.0.1", "port": self.code_server_port, "location_name": "moo_markets"
-                    }}]}
+                    {
+                        "load_from": [
+                            {
+                                "grpc_server": {
+                                    "host": "127.0.0.1",
+                                    "port": self.code_server_port,
+                                    "location_name": "moo_markets",
+                                }
+                            }
+                        ]
+                    }
                 )
             )
         else:
@@ -117,8 +134,15 @@ class DagsterProcesses:
                 self.start_code_server()
             self._spawn(
                 "webserver",
-                [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.port),
-                 "-w", str(self.workspace)],
+                [
+                    str(BIN / "dagster-webserver"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-w",
+                    str(self.workspace),
+                ],
             )
             self.start_daemon()
             self.wait_ready(timeout)
@@ -133,16 +157,31 @@ class DagsterProcesses:
     def start_code_server(self) -> None:
         self._spawn(
             "code_server",
-            [str(BIN / "dagster"), "code-server", "start", "-h", "127.0.0.1",
-             "-p", str(self.code_server_port), "-m", "moo_markets.definitions",
-             "--location-name", "moo_markets"],
+            [
+                str(BIN / "dagster"),
+                "code-server",
+                "start",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.code_server_port),
+                "-m",
+                "moo_markets.definitions",
+                "--location-name",
+                "moo_markets",
+            ],
         )
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
         self.processes[name] = subprocess.Popen(
-            argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float) -> None:
@@ -158,16 +197,23 @@ class DagsterProcesses:
                     "locationOrLoadError { __typename ... on PythonError { message } } } } } }"
                 )
                 entries = data["workspaceOrError"]["locationEntries"]
-                kinds = [e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"] for e in entries]
+                kinds = [
+                    e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"]
+                    for e in entries
+                ]
                 if kinds and all(k == "RepositoryLocation" for k in kinds):
                     return
                 last = entries
-                errors = [e["locationOrLoadError"]["message"] for e in entries if e["locationOrLoadError"]
-                          and e["locationOrLoadError"]["__typename"] == "PythonError"]
+                errors = [
+                    e["locationOrLoadError"]["message"]
+                    for e in entries
+                    if e["locationOrLoadError"]
+                    and e["locationOrLoadError"]["__typename"] == "PythonError"
+                ]
                 if any("Could not reach user code server" in m for m in errors):
                     # The separate code server is still starting: ask the webserver to retry.
                     self.graphql(
-                        "mutation { reloadRepositoryLocation(repositoryLocationName: \"moo_markets\") "
+                        'mutation { reloadRepositoryLocation(repositoryLocationName: "moo_markets") '
                         "{ __typename } }"
                     )
                 elif errors:

@@ -39,7 +39,10 @@ def test_round_trip(simulator, make_jquants, warehouse_url, tmp_path) -> None:
     with dg.instance_for_test() as instance:
         assert dg.materialize(
             [listed_companies],
-            resources={"jquants": make_jquants(simulator), "warehouse": WarehouseResource(database_url=warehouse_url)},
+            resources={
+                "jquants": make_jquants(simulator),
+                "warehouse": WarehouseResource(database_url=warehouse_url),
+            },
             run_config={"ops": {"listed_companies": {"config": {"date": "2026-03-02"}}}},
             instance=instance,
         ).success
@@ -47,8 +50,15 @@ def test_round_trip(simulator, make_jquants, warehouse_url, tmp_path) -> None:
         connection.execute(
             sa.insert(jobs),
             [
-                {"id": j.id, "name": j.name, "job_type": j.job_type, "schedule": j.default_cron,
-                 "is_enabled": j.id == 1, "inserted_at": NOW, "updated_at": NOW}
+                {
+                    "id": j.id,
+                    "name": j.name,
+                    "job_type": j.job_type,
+                    "schedule": j.default_cron,
+                    "is_enabled": j.id == 1,
+                    "inserted_at": NOW,
+                    "updated_at": NOW,
+                }
                 for j in JOBS
             ],
         )

@@ -50,8 +50,14 @@ def resources(sim, url, make_jquants, **overrides) -> dict:
 
 
 def run_bars(
-    sim, url, make_jquants, instance, first: dt.date, last: dt.date | None = None,
-    config: dict | None = None, **overrides,
+    sim,
+    url,
+    make_jquants,
+    instance,
+    first: dt.date,
+    last: dt.date | None = None,
+    config: dict | None = None,
+    **overrides,
 ):
     """Materialize daily_bars for one day or, in ONE run, for the range first..last."""
     last = last or first

@@ -77,7 +77,11 @@ def test_dagster_definitions_validate(tmp_path) -> None:
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "JQUANTS_API_KEY": "unused"}
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr

@@ -34,7 +34,9 @@ def run_asset(sim, url, make_jquants, instance, date: dt.date | None = DAY, **re
 
 def stored(url: str, date: dt.date) -> list[dict]:
     with get_engine(url).connect() as connection:
-        rows = connection.execute(sa.select(table).where(table.c.date == date).order_by(table.c.code))
+        rows = connection.execute(
+            sa.select(table).where(table.c.date == date).order_by(table.c.code)
+        )
         return [dict(r._mapping) for r in rows]
 
 
@@ -48,7 +50,9 @@ def instance():
         yield instance
 
 
-def test_lands_exactly_the_simulators_listing(simulator, warehouse_url, make_jquants, instance) -> None:
+def test_lands_exactly_the_simulators_listing(
+    simulator, warehouse_url, make_jquants, instance
+) -> None:
     result = run_asset(simulator, warehouse_url, make_jquants, instance)
     assert result.success
     rows = stored(warehouse_url, DAY)
@@ -110,7 +114,9 @@ def test_failed_write_keeps_the_previous_snapshot(
     assert stored(warehouse_url, DAY) == before
 
 
-def test_empty_answer_fails_clearly_and_keeps_data(simulator, sqlite_database, make_jquants, instance) -> None:
+def test_empty_answer_fails_clearly_and_keeps_data(
+    simulator, sqlite_database, make_jquants, instance
+) -> None:
     """J-Quants has no list for dates beyond the next business day: fail, store nothing."""
     assert run_asset(simulator, sqlite_database, make_jquants, instance).success
     before = stored(sqlite_database, DAY)
@@ -121,13 +127,18 @@ def test_empty_answer_fails_clearly_and_keeps_data(simulator, sqlite_database, m
     assert stored(sqlite_database, DAY) == before
 
 
-def test_invalid_date_fails_before_calling_jquants(make_simulator, sqlite_database, make_jquants, instance) -> None:
+def test_invalid_date_fails_before_calling_jquants(
+    make_simulator, sqlite_database, make_jquants, instance
+) -> None:
     sim = make_simulator()
     result = run_asset(sim, sqlite_database, make_jquants, instance, dt.date(2024, 2, 1))
     assert result.success and sim.stats.requests == 1
     result = dg.materialize(
         [listed_companies],
-        resources={"jquants": make_jquants(sim), "warehouse": WarehouseResource(database_url=sqlite_database)},
+        resources={
+            "jquants": make_jquants(sim),
+            "warehouse": WarehouseResource(database_url=sqlite_database),
+        },
         run_config={"ops": {"listed_companies": {"config": {"date": "2024-02-30"}}}},
         instance=instance,
         raise_on_error=False,
@@ -138,14 +149,21 @@ def test_invalid_date_fails_before_calling_jquants(make_simulator, sqlite_databa
     assert sim.stats.requests == 1
 
 
-def test_code_format_check_catches_bad_codes(simulator, sqlite_database, make_jquants, instance) -> None:
+def test_code_format_check_catches_bad_codes(
+    simulator, sqlite_database, make_jquants, instance
+) -> None:
     assert run_asset(simulator, sqlite_database, make_jquants, instance).success
     with get_engine(sqlite_database).begin() as connection:
-        connection.execute(sa.insert(table), [{"date": DAY, "code": "7203", "company_name": "broken"}])
+        connection.execute(
+            sa.insert(table), [{"date": DAY, "code": "7203", "company_name": "broken"}]
+        )
     result = dg.materialize(
         [listed_companies, *CHECKS],
         selection=dg.AssetSelection.checks_for_assets(listed_companies),
-        resources={"jquants": make_jquants(simulator), "warehouse": WarehouseResource(database_url=sqlite_database)},
+        resources={
+            "jquants": make_jquants(simulator),
+            "warehouse": WarehouseResource(database_url=sqlite_database),
+        },
         instance=instance,
     )
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
@@ -153,7 +171,9 @@ def test_code_format_check_catches_bad_codes(simulator, sqlite_database, make_jq
     assert "7203" in checks["listed_companies_code_format"].metadata["bad_codes"].value
 
 
-def test_key_is_not_in_run_config_tags_or_logs(simulator, sqlite_database, make_jquants, instance) -> None:
+def test_key_is_not_in_run_config_tags_or_logs(
+    simulator, sqlite_database, make_jquants, instance
+) -> None:
     result = run_asset(simulator, sqlite_database, make_jquants, instance)
     key = make_jquants(simulator).api_key
     run = instance.get_run_by_id(result.run_id)

@@ -83,7 +83,9 @@ def ops_stack(tmp_path_factory):
     # the test sees overlap quickly). Each run paces itself at 120/min; two runs at once
     # would send twice that and draw 429s.
     sim = JQuantsSimulator(
-        SimulatorConfig(api_key=KEY, rate_limit_per_minute=10, rate_window_seconds=5.0, lockout_seconds=5.0),
+        SimulatorConfig(
+            api_key=KEY, rate_limit_per_minute=10, rate_window_seconds=5.0, lockout_seconds=5.0
+        ),
         port=0,
     ).start()
     home = base / "home"
@@ -111,7 +113,9 @@ def ops_stack(tmp_path_factory):
             drop_database(url)
 
 
-def launch(stack, job_name: str, tags: dict[str, str] | None = None, assets: list[str] | None = None) -> str:
+def launch(
+    stack, job_name: str, tags: dict[str, str] | None = None, assets: list[str] | None = None
+) -> str:
     selector = {**REPO, "jobName": job_name}
     if assets:
         selector["assetSelection"] = [{"path": [a]} for a in assets]
@@ -141,14 +145,15 @@ def bars_range(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
-
 def test_concurrent_jquants_runs_share_one_budget(ops_stack) -> None:
     sim = ops_stack.sim
     sim.reset_stats()
     ids = [
         launch(ops_stack, "daily_bars_job", bars_range("2026-03-02", "2026-03-06")),
         # The UI's Materialize button / a backfill: same assets, launched as __ASSET_JOB.
-        launch(ops_stack, "__ASSET_JOB", bars_range("2026-02-02", "2026-02-06"), assets=["daily_bars"]),
+        launch(
+            ops_stack, "__ASSET_JOB", bars_range("2026-02-02", "2026-02-06"), assets=["daily_bars"]
+        ),
         launch(ops_stack, "listed_companies_job"),
     ]
     final = wait_finished(ops_stack, ids)
@@ -160,8 +165,10 @@ def test_concurrent_jquants_runs_share_one_budget(ops_stack) -> None:
         assert start >= end - 0.5
     times = sorted(t for t, *_ in sim.stats.log)
     per_minute = max_in_window(times, 60.0)
-    print(f"\nJ-Quants requests: {len(times)}, max in any 60 s window: {per_minute} (limit 120), "
-          f"max in any 5 s window: {max_in_window(times, 5.0)} (limit 10)")
+    print(
+        f"\nJ-Quants requests: {len(times)}, max in any 60 s window: {per_minute} (limit 120), "
+        f"max in any 5 s window: {max_in_window(times, 5.0)} (limit 10)"
+    )
     assert max_in_window(times, 5.0) <= 10
 
 
@@ -196,13 +203,18 @@ def test_run_whose_worker_and_code_server_died_is_ended_and_mirrored(ops_stack) 
                 )
             ).first()
 
-    row = wait_for(lambda: (r := mirrored()) and r.status == "stopped" and r, timeout=60, message="mirror row")
+    row = wait_for(
+        lambda: (r := mirrored()) and r.status == "stopped" and r, timeout=60, message="mirror row"
+    )
     assert "worker process is gone" in (row.error_message or "")
 
 
 def test_restarting_every_process_keeps_toggles_and_history(ops_stack) -> None:
     selector = {**REPO, "scheduleName": "daily_bars_schedule"}
-    assert ops_stack.graphql(START, {"selector": selector})["startSchedule"]["__typename"] == "ScheduleStateResult"
+    assert (
+        ops_stack.graphql(START, {"selector": selector})["startSchedule"]["__typename"]
+        == "ScheduleStateResult"
+    )
     run_id = launch(ops_stack, "listed_companies_job")
     wait_finished(ops_stack, [run_id])
 
@@ -211,23 +223,37 @@ def test_restarting_every_process_keeps_toggles_and_history(ops_stack) -> None:
         ops_stack.port = free_port()
         ops_stack.url = f"http://127.0.0.1:{ops_stack.port}"
         ops_stack.start()
-        state = ops_stack.graphql(SCHEDULE, {"selector": selector})["scheduleOrError"]["scheduleState"]
+        state = ops_stack.graphql(SCHEDULE, {"selector": selector})["scheduleOrError"][
+            "scheduleState"
+        ]
         assert state["status"] == "RUNNING"
         assert runs(ops_stack, [run_id])[run_id]["status"] == "SUCCESS"
     finally:
-        state = ops_stack.graphql(SCHEDULE, {"selector": selector})["scheduleOrError"]["scheduleState"]
+        state = ops_stack.graphql(SCHEDULE, {"selector": selector})["scheduleOrError"][
+            "scheduleState"
+        ]
         ops_stack.graphql(STOP, {"id": state["id"]})
     api_port = free_port()
     # The REST API, a separate process too, serves the same history from the new webserver.
     api = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moo-markets"), "api", "--port", str(api_port),
-         "--dagster-url", ops_stack.url],
-        env=ops_stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "moo-markets"),
+            "api",
+            "--port",
+            str(api_port),
+            "--dagster-url",
+            ops_stack.url,
+        ],
+        env=ops_stack.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     try:
         base = f"http://127.0.0.1:{api_port}/api/scheduler"
         wait_for(lambda: _get(f"{base}/jobs"), timeout=30, message="REST API")
-        executions = requests.get(f"{base}/jobs/listed_companies/executions", timeout=30).json()["data"]
+        executions = requests.get(f"{base}/jobs/listed_companies/executions", timeout=30).json()[
+            "data"
+        ]
         assert run_id in [e["run_id"] for e in executions]
     finally:
         api.terminate()

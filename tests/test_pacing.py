@@ -31,7 +31,6 @@ def send_times(pacer: Pacer, clock: FakeClock, count: int) -> list[float]:
     return times
 
 
-
 @pytest.mark.parametrize("rate", [5, 60, 120, 500])
 def test_any_sixty_second_window_stays_within_the_plan(rate: int) -> None:
     clock = FakeClock()

@@ -23,7 +23,9 @@ def instance():
         yield instance
 
 
-def seed(instance, job_name, count, age_days, status=dg.DagsterRunStatus.SUCCESS, assets=None) -> list[str]:
+def seed(
+    instance, job_name, count, age_days, status=dg.DagsterRunStatus.SUCCESS, assets=None
+) -> list[str]:
     """``count`` runs created ``age_days`` ago (a minute apart, newest last)."""
     run_ids = []
     for i in range(count):
@@ -49,19 +51,39 @@ def mirror(url: str, run_ids: list[str], job_id: int) -> None:
         if not connection.execute(sa.select(jobs.c.id)).first():
             connection.execute(
                 sa.insert(jobs),
-                [{"id": j.id, "name": j.name, "job_type": j.job_type, "schedule": j.default_cron,
-                  "inserted_at": NOW, "updated_at": NOW} for j in JOBS],
+                [
+                    {
+                        "id": j.id,
+                        "name": j.name,
+                        "job_type": j.job_type,
+                        "schedule": j.default_cron,
+                        "inserted_at": NOW,
+                        "updated_at": NOW,
+                    }
+                    for j in JOBS
+                ],
             )
         connection.execute(
             sa.insert(job_executions),
-            [{"job_id": job_id, "run_id": r, "started_at": NOW, "status": "completed",
-              "inserted_at": NOW, "updated_at": NOW} for r in run_ids],
+            [
+                {
+                    "job_id": job_id,
+                    "run_id": r,
+                    "started_at": NOW,
+                    "status": "completed",
+                    "inserted_at": NOW,
+                    "updated_at": NOW,
+                }
+                for r in run_ids
+            ],
         )
 
 
 def test_deletes_old_runs_keeps_recent_and_the_last_ten(instance, warehouse_url) -> None:
     # Seeded oldest first, as Dagster stores runs in the order they were created.
-    unfinished = seed(instance, "listed_companies_job", 1, age_days=300, status=dg.DagsterRunStatus.STARTED)
+    unfinished = seed(
+        instance, "listed_companies_job", 1, age_days=300, status=dg.DagsterRunStatus.STARTED
+    )
     old_ui_bars = seed(instance, "__ASSET_JOB", 5, age_days=200, assets=["daily_bars"])
     old_maintenance = seed(instance, "maintenance_job", 12, age_days=120)
     old_listed = seed(instance, "listed_companies_job", 15, age_days=100)
@@ -70,7 +92,9 @@ def test_deletes_old_runs_keeps_recent_and_the_last_ten(instance, warehouse_url)
     mirror(warehouse_url, old_ui_bars, job_id=2)
     total = len(instance.get_runs())
 
-    result = apply_retention(instance, get_engine(warehouse_url), retention_days=90, keep_runs=10, now=NOW)
+    result = apply_retention(
+        instance, get_engine(warehouse_url), retention_days=90, keep_runs=10, now=NOW
+    )
 
     # listed_companies: 19 runs. The newest 10 (3 recent, 7 old) stay, the unfinished one
     # is never deleted, the other 8 old ones go. UI-launched bars runs count as daily_bars.
@@ -89,16 +113,22 @@ def test_deletes_old_runs_keeps_recent_and_the_last_ten(instance, warehouse_url)
     with get_engine(warehouse_url).connect() as connection:
         mirrored = set(connection.execute(sa.select(job_executions.c.run_id)).scalars())
     assert mirrored.isdisjoint(result.deleted_run_ids)
-    assert mirrored == set(old_listed + recent_listed + unfinished + old_ui_bars) - set(result.deleted_run_ids)
+    assert mirrored == set(old_listed + recent_listed + unfinished + old_ui_bars) - set(
+        result.deleted_run_ids
+    )
     assert result.mirror_rows_deleted == len(listed_deleted)
 
     # A second pass inside the window changes nothing.
-    again = apply_retention(instance, get_engine(warehouse_url), retention_days=90, keep_runs=10, now=NOW)
+    again = apply_retention(
+        instance, get_engine(warehouse_url), retention_days=90, keep_runs=10, now=NOW
+    )
     assert again.deleted_run_ids == []
 
 
 def test_nothing_inside_the_window_is_touched(instance, sqlite_database) -> None:
     runs = seed(instance, "listed_companies_job", 40, age_days=89)
-    result = apply_retention(instance, get_engine(sqlite_database), retention_days=90, keep_runs=10, now=NOW)
+    result = apply_retention(
+        instance, get_engine(sqlite_database), retention_days=90, keep_runs=10, now=NOW
+    )
     assert result.deleted_run_ids == []
     assert {r.run_id for r in instance.get_runs()} == set(runs)

@@ -21,15 +21,22 @@ def run(job_def, sim, make_jquants, url):
     with dg.instance_for_test() as instance:
         result = job_def.execute_in_process(
             instance=instance,
-            resources={"jquants": make_jquants(sim, max_attempts=2), "warehouse": WarehouseResource(database_url=url)},
+            resources={
+                "jquants": make_jquants(sim, max_attempts=2),
+                "warehouse": WarehouseResource(database_url=url),
+            },
             run_config={"ops": {"listed_companies": {"config": {"date": "2026-03-02"}}}},
             raise_on_error=False,
         )
-        retried = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
+        retried = [
+            e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
+        ]
         return result, retried
 
 
-def test_step_retry_recovers_from_a_longer_outage(monkeypatch, make_simulator, make_jquants, sqlite_database) -> None:
+def test_step_retry_recovers_from_a_longer_outage(
+    monkeypatch, make_simulator, make_jquants, sqlite_database
+) -> None:
     sim = make_simulator()
     sim.inject("500", count=2)  # exhausts the client's 2 attempts once
     result, retried = run(job(monkeypatch, "1"), sim, make_jquants, sqlite_database)
@@ -37,7 +44,9 @@ def test_step_retry_recovers_from_a_longer_outage(monkeypatch, make_simulator, m
     assert len(retried) == 1
 
 
-def test_final_failure_keeps_the_clients_message(monkeypatch, make_simulator, make_jquants, sqlite_database) -> None:
+def test_final_failure_keeps_the_clients_message(
+    monkeypatch, make_simulator, make_jquants, sqlite_database
+) -> None:
     sim = make_simulator()
     sim.inject("500", count=10)
     result, retried = run(job(monkeypatch, "1"), sim, make_jquants, sqlite_database)

@@ -19,9 +19,13 @@ def test_migrations_produce_exactly_the_declared_schema(warehouse_url: str) -> N
             connection, opts={"compare_type": True, "version_table": "moo_markets_alembic_version"}
         )
         diff = [
-            d for d in compare_metadata(context, metadata)
+            d
+            for d in compare_metadata(context, metadata)
             # SQLite reflects no table comments; irrelevant there.
-            if not (engine.dialect.name == "sqlite" and d[0] in ("add_table_comment", "remove_table_comment"))
+            if not (
+                engine.dialect.name == "sqlite"
+                and d[0] in ("add_table_comment", "remove_table_comment")
+            )
         ]
     assert diff == []
 
@@ -31,7 +35,9 @@ def test_migration_is_idempotent_across_processes(warehouse_url: str) -> None:
     dispose_engines()  # as a fresh process would
     engine = get_engine(warehouse_url)
     with engine.connect() as connection:
-        version = connection.execute(sa.text("SELECT version_num FROM moo_markets_alembic_version")).scalar_one()
+        version = connection.execute(
+            sa.text("SELECT version_num FROM moo_markets_alembic_version")
+        ).scalar_one()
     assert version == "0001"
 
 
@@ -40,7 +46,9 @@ def test_refuses_the_database_holding_dagster_storage(postgres_database: str) ->
     from dagster_postgres import PostgresRunStorage
 
     storage_url = sa.engine.make_url(postgres_database).set(drivername="postgresql+psycopg2")
-    PostgresRunStorage(storage_url.render_as_string(hide_password=False))  # creates Dagster's tables
+    PostgresRunStorage(
+        storage_url.render_as_string(hide_password=False)
+    )  # creates Dagster's tables
     from dagster_postgres import PostgresEventLogStorage
 
     PostgresEventLogStorage(storage_url.render_as_string(hide_password=False))

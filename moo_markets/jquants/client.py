@@ -196,7 +196,9 @@ class JQuantsClient:
                 allow_redirects=False,  # the key must never follow a redirect elsewhere
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
-            log.warning("jquants GET path=%s attempt=%d error=%s", path, attempt, type(exc).__name__)
+            log.warning(
+                "jquants GET path=%s attempt=%d error=%s", path, attempt, type(exc).__name__
+            )
             raise _Transient(f"{type(exc).__name__} talking to {self.base_url}") from None
         elapsed = time.monotonic() - started
         status = response.status_code

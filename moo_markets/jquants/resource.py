@@ -52,7 +52,9 @@ class JQuantsResource(ConfigurableResource):
     @classmethod
     def _known_plan(cls, value: str | None) -> str | None:
         if value is not None and value not in PLAN_REQUESTS_PER_MINUTE:
-            raise ValueError(f"unknown plan {value!r}; expected one of {list(PLAN_REQUESTS_PER_MINUTE)}")
+            raise ValueError(
+                f"unknown plan {value!r}; expected one of {list(PLAN_REQUESTS_PER_MINUTE)}"
+            )
         return value
 
     def setup_for_execution(self, context: InitResourceContext) -> None:

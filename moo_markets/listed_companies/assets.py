@@ -4,7 +4,6 @@ No ``from __future__ import annotations`` here: Dagster resolves the config
 and resource annotations at decoration time.
 """
 
-
 import time
 
 import dagster as dg

@@ -5,7 +5,6 @@ outside Dagster. The snapshot checked is the one the latest materialization
 reported (falling back to the newest stored date).
 """
 
-
 import datetime as dt
 
 import dagster as dg
@@ -17,7 +16,9 @@ from moo_markets.warehouse import WarehouseResource
 from moo_markets.warehouse.schema import listed_companies as table
 
 
-def _checked_date(context: dg.AssetCheckExecutionContext, connection: sa.Connection) -> dt.date | None:
+def _checked_date(
+    context: dg.AssetCheckExecutionContext, connection: sa.Connection
+) -> dt.date | None:
     event = context.instance.get_latest_materialization_event(listed_companies.key)
     materialization = event.asset_materialization if event else None
     if materialization and "snapshot_date" in materialization.metadata:
@@ -34,9 +35,7 @@ def listed_companies_not_empty(
         rows = connection.execute(
             sa.select(sa.func.count()).select_from(table).where(table.c.date == date)
         ).scalar_one()
-    return dg.AssetCheckResult(
-        passed=rows > 0, metadata={"snapshot_date": str(date), "rows": rows}
-    )
+    return dg.AssetCheckResult(passed=rows > 0, metadata={"snapshot_date": str(date), "rows": rows})
 
 
 @dg.asset_check(asset=listed_companies, description="(date, code) is unique in the snapshot.")
@@ -45,19 +44,25 @@ def listed_companies_unique(
 ) -> dg.AssetCheckResult:
     with warehouse.begin() as connection:
         date = _checked_date(context, connection)
-        duplicates = connection.execute(
-            sa.select(table.c.code)
-            .where(table.c.date == date)
-            .group_by(table.c.code)
-            .having(sa.func.count() > 1)
-        ).scalars().all()
+        duplicates = (
+            connection.execute(
+                sa.select(table.c.code)
+                .where(table.c.date == date)
+                .group_by(table.c.code)
+                .having(sa.func.count() > 1)
+            )
+            .scalars()
+            .all()
+        )
     return dg.AssetCheckResult(
         passed=not duplicates,
         metadata={"snapshot_date": str(date), "duplicate_codes": ", ".join(duplicates[:50])},
     )
 
 
-@dg.asset_check(asset=listed_companies, description="Every code has 5 characters (e.g. 72030, 130A0).")
+@dg.asset_check(
+    asset=listed_companies, description="Every code has 5 characters (e.g. 72030, 130A0)."
+)
 def listed_companies_code_format(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:

@@ -44,7 +44,9 @@ def _business_days_between(connection: sa.Connection, after: dt.date, until: dt.
     ).scalar_one()
 
 
-def evaluate(connection: sa.Connection, table: sa.Table, now: dt.datetime, due: dt.time) -> dg.AssetCheckResult:
+def evaluate(
+    connection: sa.Connection, table: sa.Table, now: dt.datetime, due: dt.time
+) -> dg.AssetCheckResult:
     latest = connection.execute(sa.select(sa.func.max(table.c.date))).scalar_one_or_none()
     expected = expected_date(connection, now, due)
     if expected is None:

@@ -18,7 +18,11 @@ from moo_markets.run_worker import alive, pid_from_message
 
 log = logging.getLogger(__name__)
 
-UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+UNFINISHED = [
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,9 @@ def _worker_gone(instance: dg.DagsterInstance, run_id: str) -> bool:
     ).records
     for record in records:
         entry = record.event_log_entry
-        message = (entry.dagster_event.message if entry.dagster_event else None) or entry.user_message
+        message = (
+            entry.dagster_event.message if entry.dagster_event else None
+        ) or entry.user_message
         pid = pid_from_message(message)
         if pid is not None:  # "Executing steps ... (pid: N)": the run worker itself
             gone = not alive(pid, entry.timestamp)
@@ -70,4 +76,6 @@ def find_stuck_runs(
 
 def end_stuck_run(instance: dg.DagsterInstance, stuck: StuckRun) -> None:
     """Mark the run canceled, with the reason, so queues and the mirror move on."""
-    instance.report_run_canceled(stuck.run, message=f"Stuck run ended by moo_markets cleanup: {stuck.reason}")
+    instance.report_run_canceled(
+        stuck.run, message=f"Stuck run ended by moo_markets cleanup: {stuck.reason}"
+    )

@@ -129,6 +129,8 @@ def migrate(engine: Engine) -> None:
     """
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('moo_markets_migrate'))"))
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtext('moo_markets_migrate'))")
+            )
         command.upgrade(alembic_config(connection), "head")
     log.info("warehouse schema at head on %s", redact(str(engine.url)))
