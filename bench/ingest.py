@@ -55,6 +55,7 @@ import sqlalchemy as sa
 from psycopg import sql as pgsql
 
 from moo_markets.daily_bars.ingest import ingest_days
+from moo_markets.daily_bars.store import copy_statement
 from moo_markets.jquants import JQuantsResource
 from moo_markets.warehouse.engine import dispose_engines, get_engine
 from moo_markets.warehouse.schema import BAR_COLUMNS, daily_bars
@@ -260,10 +261,7 @@ def serialize_days(engine: sa.Engine, days: list[dt.date], columns: tuple[str, .
 
 def run_raw_copy(engine: sa.Engine, payloads: list[bytes], columns: tuple[str, ...]) -> float:
     table = _empty_copy_of_bars(engine, "bench_raw_copy")
-    statement = pgsql.SQL("COPY {table} ({columns}) FROM STDIN").format(
-        table=pgsql.Identifier(table.name),
-        columns=pgsql.SQL(", ").join(map(pgsql.Identifier, columns)),
-    )
+    statement = copy_statement(table.name, columns)
     raw = engine.raw_connection()
     try:
         started = time.perf_counter()
@@ -299,10 +297,7 @@ def run_reference(engine: sa.Engine, bodies: list[bytes], columns: tuple[str, ..
     table = _empty_copy_of_bars(engine, "bench_reference")
     fields = ["Date", "Code", *(f for f, c in BAR_COLUMNS.items() if c in columns)]
     getter = itemgetter(*fields)
-    statement = pgsql.SQL("COPY {table} ({columns}) FROM STDIN").format(
-        table=pgsql.Identifier(table.name),
-        columns=pgsql.SQL(", ").join(map(pgsql.Identifier, columns)),
-    )
+    statement = copy_statement(table.name, columns)
     raw = engine.raw_connection()
     try:
         started = time.perf_counter()

@@ -247,10 +247,10 @@ def _copy_rows(connection: sa.Connection, table: str, rows: Rows) -> int:
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor:
         if rows.csv is not None:
-            with cursor.copy(_copy_statement(table, rows.columns, JSON_LINES_AS_CSV)) as copy:
+            with cursor.copy(copy_statement(table, rows.columns, JSON_LINES_AS_CSV)) as copy:
                 copy.write(rows.csv)
         else:
-            with cursor.copy(_copy_statement(table, rows.columns)) as copy:
+            with cursor.copy(copy_statement(table, rows.columns)) as copy:
                 for values in rows.values or ():
                     copy.write_row(values)
     return rows.count
@@ -263,9 +263,10 @@ TEXT_FORMAT = pgsql.SQL("")
 """COPY's default text format, which ``write_row`` writes."""
 
 
-def _copy_statement(
+def copy_statement(
     table: str, columns: Sequence[str], options: pgsql.Composable = TEXT_FORMAT
 ) -> pgsql.Composed:
+    """``COPY table (columns) FROM STDIN options`` with quoted identifiers (also the benchmarks')."""
     return pgsql.SQL("COPY {table} ({columns}) FROM STDIN {options}").format(
         table=pgsql.Identifier(table),
         columns=pgsql.SQL(", ").join(map(pgsql.Identifier, columns)),
