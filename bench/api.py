@@ -31,7 +31,7 @@ from dagster_processes import DagsterProcesses, free_port, wait_for, write_insta
 
 from moo_markets.api import Settings  # noqa: E402
 from moo_markets.api import documents as docs  # noqa: E402
-from moo_markets.catalog import JOBS  # noqa: E402
+from moo_markets.core.catalog import JOBS  # noqa: E402
 
 KEY = "bench-key-not-a-secret"
 

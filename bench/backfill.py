@@ -38,8 +38,9 @@ from ingest import KEY, SimulatorProcess, _create_database, _drop_database  # no
 from moo_markets.daily_bars.assets import daily_bars  # noqa: E402
 from moo_markets.jquants import JQuantsResource  # noqa: E402
 from moo_markets.jquants_sim import max_in_window  # noqa: E402
-from moo_markets.warehouse import WarehouseResource  # noqa: E402
 from moo_markets.warehouse.engine import dispose_engines, get_engine  # noqa: E402
+from moo_markets.warehouse.migrate import upgrade  # noqa: E402
+from moo_markets.warehouse.resource import WarehouseResource  # noqa: E402
 from moo_markets.warehouse.schema import daily_bars as bars_table  # noqa: E402
 
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
@@ -96,7 +97,7 @@ def main() -> None:
         url = _create_database(args.postgres_url)
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='moo_bench_')) / 'warehouse.db'}"
-    get_engine(url)  # migrate the schema before the clock starts
+    upgrade(get_engine(url))  # migrate the schema before the clock starts
     try:
         with SimulatorProcess(first_guess, args.end, rate_limit_per_minute=args.rate) as sim:
             days = sim.business_days[-args.days :]

@@ -55,9 +55,10 @@ import sqlalchemy as sa
 from psycopg import sql as pgsql
 
 from moo_markets.daily_bars.ingest import ingest_days
-from moo_markets.daily_bars.store import copy_statement
 from moo_markets.jquants import JQuantsResource
+from moo_markets.warehouse.bulk import copy_statement
 from moo_markets.warehouse.engine import dispose_engines, get_engine
+from moo_markets.warehouse.migrate import upgrade
 from moo_markets.warehouse.schema import BAR_COLUMNS, daily_bars
 
 KEY = "bench-key"
@@ -356,6 +357,7 @@ def main() -> None:
         with SimulatorProcess(first_guess, args.end) as sim:
             days = sim.business_days[-args.days :]
             engine = get_engine(url)
+            upgrade(engine)
             rows, live, columns = run_ours(
                 sim.base_url, sim.calendar, engine, days, args.concurrency
             )

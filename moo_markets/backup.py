@@ -22,13 +22,13 @@ from sqlalchemy.engine import make_url
 
 from moo_markets.warehouse.engine import (
     WarehouseConfigError,
+    check_not_dagster_storage,
     dispose_engines,
     get_engine,
     redact,
     resolve_database_url,
 )
-
-VERSION_TABLE = "moo_markets_alembic_version"
+from moo_markets.warehouse.migrate import VERSION_TABLE
 
 
 class BackupError(RuntimeError):
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 def backup(url: str, path: Path) -> None:
     url = resolve_database_url(url)
-    get_engine(url)  # refuses Dagster's storage; makes sure the schema exists
+    check_not_dagster_storage(get_engine(url))
     path.parent.mkdir(parents=True, exist_ok=True)
     if make_url(url).get_backend_name() == "sqlite":
         _sqlite_copy(make_url(url).database, str(path))
@@ -79,7 +79,7 @@ def restore(url: str, path: Path) -> None:
     url = resolve_database_url(url)
     if not path.is_file():
         raise BackupError(f"no backup file at {path}")
-    get_engine(url)  # refuses Dagster's storage before anything is overwritten
+    check_not_dagster_storage(get_engine(url))  # before anything is overwritten
     dispose_engines()
     if make_url(url).get_backend_name() == "sqlite":
         _check_sqlite_backup(path)

@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "back up the moo_markets database (data and mirror) to a file",
     ),
     "restore": ("moo_markets.backup", "replace the moo_markets database with a backup file"),
+    "db": ("moo_markets.warehouse.cli", "migrate the warehouse schema (db upgrade)"),
     "mirror": (
         "moo_markets.mirror.cli",
         "sync the scheduler mirror tables (jobs, job_executions) from Dagster",
@@ -55,7 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return int(_module(args._module).run(args) or 0)
+    from moo_markets.core.settings import SettingsError
+
+    try:
+        return int(_module(args._module).run(args) or 0)
+    except SettingsError as exc:  # one clear line naming the variable, exit 2
+        print(f"moo-markets {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

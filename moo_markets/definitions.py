@@ -1,7 +1,9 @@
 """The moo_markets code location.
 
-Built by a ``@definitions`` function so configuration (cron overrides) is
-read when Dagster loads the location, not when Python imports the module.
+Built by a ``@definitions`` function so the settings are read, and checked,
+when Dagster loads the location, not when Python imports the module: a bad
+value stops the load with one message naming the variable. Loading is also
+the start-up check of the warehouse schema (upgraded if behind).
 """
 
 from __future__ import annotations
@@ -9,16 +11,25 @@ from __future__ import annotations
 import dagster as dg
 
 from moo_markets import daily_bars, listed_companies, maintenance
+from moo_markets.core.settings import Settings, load_settings
 from moo_markets.mirror import build_definitions as build_mirror_definitions
 from moo_markets.resources import build_resources
+from moo_markets.warehouse.migrate import startup_check
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Everything the location holds, for the given settings (tests call this directly)."""
+    return dg.Definitions.merge(
+        listed_companies.build_definitions(settings),
+        daily_bars.build_definitions(settings),
+        build_mirror_definitions(settings),
+        maintenance.build_definitions(settings),
+        dg.Definitions(resources=build_resources()),
+    )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions.merge(
-        listed_companies.build_definitions(),
-        daily_bars.build_definitions(),
-        build_mirror_definitions(),
-        maintenance.build_definitions(),
-        dg.Definitions(resources=build_resources()),
-    )
+    settings = load_settings()
+    startup_check(settings.database_url_value)
+    return build_definitions(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from moo_markets.jquants import JQuantsResource
-from moo_markets.warehouse import WarehouseResource
+from moo_markets.warehouse.resource import WarehouseResource
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:

@@ -7,26 +7,22 @@ when someone switches it on.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import dagster as dg
 
-from moo_markets.catalog import TIMEZONE, JobType
+from moo_markets.core.catalog import TIMEZONE, JobType
+from moo_markets.core.settings import Settings
 
 
 class ScheduleConfigError(ValueError):
     """A configured cron expression is not valid."""
 
 
-def cron_for(job: JobType) -> str:
-    """``$MOO_MARKETS_<JOB_TYPE>_CRON`` if set, else the catalog default (read at load, not import)."""
-    return os.environ.get(job.cron_env_var, "").strip() or job.default_cron
-
-
 def build_schedule(
     job: JobType,
     target: dg.UnresolvedAssetJobDefinition | dg.JobDefinition,
+    settings: Settings,
     build: Callable[..., dg.ScheduleDefinition] | None = None,
     **kwargs: object,
 ) -> dg.ScheduleDefinition:
@@ -34,9 +30,10 @@ def build_schedule(
 
     ``build`` lets partitioned jobs use their own schedule factory; it receives
     ``cron_schedule``/``execution_timezone``/``default_status`` like
-    ``ScheduleDefinition`` does.
+    ``ScheduleDefinition`` does. The cron was validated with the settings
+    (``core.cron``); Dagster's own check stays as a second line.
     """
-    cron = cron_for(job)
+    cron = settings.cron_for(job)
     factory = build or dg.ScheduleDefinition
     try:
         return factory(

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from moo_markets.api import Settings, create_app
 from moo_markets.api.testing import FakeDagster
-from moo_markets.catalog import DAILY_BARS, JOB_TYPE_TAG, LISTED_COMPANIES
+from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, LISTED_COMPANIES
 
 TOKEN = "s3cret-token-for-tests"
 

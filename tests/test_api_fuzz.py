@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 
 from moo_markets.api import Settings, create_app
 from moo_markets.api.testing import FakeDagster
-from moo_markets.catalog import LISTED_COMPANIES
+from moo_markets.core.catalog import LISTED_COMPANIES
 
 MAX_EXAMPLES = 40
 

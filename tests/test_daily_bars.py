@@ -15,13 +15,14 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from moo_markets.catalog import DAILY_BARS, JOB_TYPE_TAG
+from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG
 from moo_markets.daily_bars import build_definitions, checks, store
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
 from moo_markets.jobs import JQUANTS_POOL, JQUANTS_TAG
 from moo_markets.jquants_sim import Dataset
-from moo_markets.warehouse import WarehouseResource, get_engine
+from moo_markets.warehouse import get_engine
+from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.schema import BAR_COLUMNS
 from moo_markets.warehouse.schema import daily_bars as bars_table
 

@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from moo_markets.catalog import JOBS
+from moo_markets.core.catalog import JOBS
 from moo_markets.schedules import ScheduleConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,8 @@ from moo_markets.listed_companies import assets as lc_assets
 from moo_markets.listed_companies import store
 from moo_markets.listed_companies.assets import listed_companies
 from moo_markets.listed_companies.checks import CHECKS
-from moo_markets.warehouse import WarehouseResource, get_engine
+from moo_markets.warehouse import get_engine
+from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.schema import listed_companies as table
 
 DAY = dt.date(2026, 3, 2)

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from dagster import RunsFilter
 
-from moo_markets.catalog import DAILY_BARS, JOB_TYPE_TAG, JOBS, LISTED_COMPANIES
+from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, JOBS, LISTED_COMPANIES
 from moo_markets.mirror import build_definitions, build_sensor
 from moo_markets.mirror.sensor import INTERVAL_ENV, SENSOR_NAME, MirrorConfigError, parse_cursor
 from moo_markets.mirror.sync import (
@@ -32,7 +32,8 @@ from moo_markets.mirror.sync import (
     sync,
     utc,
 )
-from moo_markets.warehouse import WarehouseResource, get_engine
+from moo_markets.warehouse import get_engine
+from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.engine import dispose_engines
 from moo_markets.warehouse.schema import job_executions, jobs
 

@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 from dagster_processes import wait_for
 
-from moo_markets.catalog import DAILY_BARS, JOBS, LISTED_COMPANIES
+from moo_markets.core.catalog import DAILY_BARS, JOBS, LISTED_COMPANIES
 from moo_markets.mirror.sensor import SENSOR_NAME
-from moo_markets.run_status import FINISHED_DAGSTER_STATUSES, job_type_for_run, scheduler_status
+from moo_markets.core.runs import FINISHED_DAGSTER_STATUSES, job_type_for_run, scheduler_status
 from moo_markets.warehouse import resolve_database_url
 from moo_markets.warehouse.schema import job_executions, jobs
 

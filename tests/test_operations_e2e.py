@@ -173,7 +173,7 @@ def test_concurrent_jquants_runs_share_one_budget(ops_stack) -> None:
 
 
 def _worker_pid(stack, run_id: str) -> int | None:
-    from moo_markets.run_worker import pid_from_message
+    from moo_markets.core.workers import pid_from_message
 
     events = stack.graphql(EVENTS, {"runId": run_id})["runOrError"]["eventConnection"]["events"]
     for event in events:

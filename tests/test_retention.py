@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from moo_markets.catalog import JOBS
+from moo_markets.core.catalog import JOBS
 from moo_markets.maintenance.retention import apply_retention
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.schema import job_executions, jobs

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from moo_markets.jobs import RetryConfigError, step_retry_policy
-from moo_markets.warehouse import WarehouseResource
+from moo_markets.warehouse.resource import WarehouseResource
 
 
 def job(monkeypatch, retries: str) -> dg.JobDefinition:

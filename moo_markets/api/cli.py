@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from pydantic import ValidationError
+from moo_markets.core.settings import SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_settings(args: argparse.Namespace):
-    from moo_markets.api.config import Settings
-
+def settings_for(args: argparse.Namespace):
+    """The settings, with the command line's --host/--port/--dagster-url winning."""
     overrides = {
         "api_host": args.host,
         "api_port": args.port,
         "dagster_url": args.dagster_url,
     }
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,11 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from moo_markets.api.main import create_app
 
     try:
-        settings = load_settings(args)
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(p) for p in error["loc"])
-            print(f"moo-markets api: invalid setting {field}: {error['msg']}", file=sys.stderr)
+        settings = settings_for(args)
+    except SettingsError as exc:
+        print(f"moo-markets api: {exc}", file=sys.stderr)
         return 2
     if settings.api_token is None and settings.api_host not in ("127.0.0.1", "localhost", "::1"):
         log.warning(

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from moo_markets.api.config import Settings
 from moo_markets.api.errors import Unauthorized
 from moo_markets.api.service import SchedulerService, resolve_job
-from moo_markets.catalog import JobType
+from moo_markets.core.catalog import JobType
+from moo_markets.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="MOO_MARKETS_API_TOKEN, when it is set")
 

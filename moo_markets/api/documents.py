@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from moo_markets.catalog import JobType
+from moo_markets.core.catalog import JobType
+from moo_markets.core.runs import ASSET_JOB, UNFINISHED
 
-ASSET_JOB = "__ASSET_JOB"
-"""Job name of runs started by the UI's Materialize button and by asset backfills."""
-
-UNFINISHED = ("QUEUED", "NOT_STARTED", "STARTING", "MANAGED", "STARTED", "CANCELING")
+UNFINISHED_STATUSES = sorted(UNFINISHED)
 
 RUN_FIELDS = """
 fragment RunFields on Run {
@@ -41,14 +39,19 @@ fragment FailureEvents on EventConnection {
   events {
     __typename
     ... on MessageEvent { message timestamp }
-    ... on ExecutionStepFailureEvent {
-      stepKey
-      error { message className cause { message className } }
-    }
-    ... on EngineEvent { error { message className } }
+    ... on StepEvent { stepKey }
+    ... on ErrorEvent { error { ...ErrorChain } }
+    ... on ExecutionStepFailureEvent { failureMetadata { description } }
   }
 }
+fragment ErrorChain on PythonError {
+  className message
+  cause { className message cause { className message cause { className message } } }
+}
 """
+"""Every fact the core needs from a run's events: failed and retried steps with the user's
+error (Dagster wraps it, hence the cause chain), a dg.Failure's description, the run failure
+and cancel messages, and the engine events naming the worker pid."""
 
 SCHEDULE_FIELDS = """
   schedules: schedulesOrError(repositorySelector: $repo) {

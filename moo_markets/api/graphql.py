@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from moo_markets.api.config import Settings
 from moo_markets.api.errors import DagsterError, DagsterUnavailable
+from moo_markets.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from moo_markets.api.config import Settings
 from moo_markets.api.errors import Redactor, install_error_handlers
 from moo_markets.api.graphql import DagsterGraphQL
 from moo_markets.api.mirror import MirrorReader
 from moo_markets.api.routes import api_router
 from moo_markets.api.service import SchedulerService
+from moo_markets.core.settings import Settings, load_settings
 
 DESCRIPTION = """\
 The scheduler REST API of moo_markets, served by translating each call into GraphQL
@@ -29,11 +29,9 @@ def create_app(
     settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """A new app. ``transport`` replaces the HTTP transport to Dagster (tests)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     gql = DagsterGraphQL(settings, transport=transport)
-    mirror = MirrorReader(
-        settings.database_url.get_secret_value() if settings.database_url else None
-    )
+    mirror = MirrorReader(settings.database_url_value)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,11 +1,17 @@
-"""``inserted_at``/``updated_at`` of jobs, read from the SQL mirror's ``jobs`` table.
+"""What the REST API reads from (and records in) the warehouse, best effort.
 
-Dagster has no creation or update time for a job, so the API shows the
-mirror's (the sensor writes those rows). Best effort and read-only: with no
-``MOO_MARKETS_DATABASE_URL``, an unreachable database or no ``jobs`` table
-yet, the fields are null and the API keeps answering; after a failure the
-database is not tried again for ``retry_after`` seconds, so an outage costs
-one connect timeout, not one per request.
+* ``inserted_at``/``updated_at`` of jobs, from the SQL mirror's ``jobs``
+  table: Dagster has no creation or update time for a job.
+* Stop reasons (``run_stop_reasons``): the API records why it stops a run
+  (``.../stop``, ``/cleanup``) before stopping it, and reads the reasons of
+  stopped runs, so its ``error_message`` is the mirror's. Dagster's GraphQL
+  cannot carry such a message itself.
+
+With no ``MOO_MARKETS_DATABASE_URL``, an unreachable database or no tables
+yet, the fields are null, no reason is recorded (REST and the mirror then
+both show Dagster's own cancel message) and the API keeps answering; after a
+failure the database is not tried again for ``retry_after`` seconds, so an
+outage costs one connect timeout, not one per request.
 """
 
 from __future__ import annotations
@@ -14,13 +20,18 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from moo_markets.api.translate import TZ
+from moo_markets.core.time import in_tokyo
+from moo_markets.warehouse import stop_reasons
 from moo_markets.warehouse.engine import redact, resolve_database_url
 from moo_markets.warehouse.schema import jobs as jobs_table
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +50,51 @@ class MirrorReader:
     def enabled(self) -> bool:
         return self._url is not None
 
-    async def timestamps(self) -> Timestamps:
+    async def _best_effort(self, what: str, work: Callable[[], T], empty: T) -> T:
         if self._url is None or time.monotonic() - self._failed_at < self._retry_after:
-            return {}
+            return empty
         try:
-            return await asyncio.wait_for(asyncio.to_thread(self._read), self._timeout + 1.0)
-        except Exception as exc:  # noqa: BLE001 (any failure only blanks two fields)
+            return await asyncio.wait_for(asyncio.to_thread(work), self._timeout + 1.0)
+        except Exception as exc:  # noqa: BLE001 (any failure only blanks a few fields)
             self._failed_at = time.monotonic()
             log.warning(
-                "mirror timestamps unavailable from %s (%s); retrying in %.0fs",
+                "%s: warehouse %s unavailable (%s); retrying in %.0fs",
+                what,
                 redact(self._url),
                 type(exc).__name__,
                 self._retry_after,
             )
+            return empty
+
+    async def timestamps(self) -> Timestamps:
+        return await self._best_effort("mirror timestamps", self._read, {})
+
+    async def stop_reasons(self, run_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(run_ids)
+        if not ids:
             return {}
+        return await self._best_effort("stop reasons", lambda: self._reasons(ids), {})
+
+    async def record_stop_reasons(self, reasons: Mapping[str, str]) -> None:
+        if reasons:
+            await self._best_effort("recording stop reasons", lambda: self._record(reasons), None)
+
+    async def forget_stop_reasons(self, run_ids: Iterable[str]) -> None:
+        ids = list(run_ids)
+        if ids:
+            await self._best_effort("forgetting stop reasons", lambda: self._forget(ids), None)
+
+    def _reasons(self, run_ids: list[str]) -> dict[str, str]:
+        with (self._engine or self._create()).connect() as connection:
+            return stop_reasons.read(connection, run_ids)
+
+    def _record(self, reasons: Mapping[str, str]) -> Any:
+        with (self._engine or self._create()).begin() as connection:
+            stop_reasons.record(connection, reasons, stop_reasons.STOPPED_BY_API)
+
+    def _forget(self, run_ids: list[str]) -> Any:
+        with (self._engine or self._create()).begin() as connection:
+            stop_reasons.forget(connection, run_ids)
 
     def _read(self) -> Timestamps:
         engine = self._engine or self._create()
@@ -60,7 +102,7 @@ class MirrorReader:
             rows = connection.execute(
                 sa.select(jobs_table.c.id, jobs_table.c.inserted_at, jobs_table.c.updated_at)
             ).all()
-        return {row.id: (_aware(row.inserted_at), _aware(row.updated_at)) for row in rows}
+        return {row.id: (in_tokyo(row.inserted_at), in_tokyo(row.updated_at)) for row in rows}
 
     def _create(self) -> sa.Engine:
         assert self._url is not None
@@ -84,12 +126,3 @@ class MirrorReader:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """In Asia/Tokyo like every API time; SQLite hands back naive datetimes (UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(TZ)

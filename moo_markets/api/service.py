@@ -15,14 +15,15 @@ from typing import Any
 
 from moo_markets.api import documents as docs
 from moo_markets.api import translate as tr
-from moo_markets.api.config import Settings
 from moo_markets.api.errors import Conflict, DagsterError, InvalidInput, NotFound
 from moo_markets.api.graphql import DagsterGraphQL, unwrap
 from moo_markets.api.mirror import MirrorReader
-from moo_markets.catalog import JOB_TYPE_TAG, JOBS, JobType, find
-from moo_markets.run_status import FAILED
-from moo_markets.run_worker import alive
-from moo_markets.schedules import cron_for
+from moo_markets.api.views import run_view
+from moo_markets.core import runs as core_runs
+from moo_markets.core.catalog import JOB_TYPE_TAG, JOBS, JobType, find
+from moo_markets.core.runs import PARTITION_TAG, RunView
+from moo_markets.core.settings import Settings
+from moo_markets.core.time import now_jst
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,8 @@ ASSET_PAGES_MAX = 10
 """Executions look at most this many pages of ``__ASSET_JOB`` runs for a job's assets."""
 
 LAUNCHED_BY_TAG = "moo_markets/launched_by"
-
-STUCK_CANDIDATES = frozenset({"STARTING", "STARTED", "CANCELING"})
-"""Statuses the stuck rule applies to (the same as the stuck_run_sensor's)."""
+STOPPED_THROUGH_API = "stopped through the REST API (POST /api/scheduler/executions/{id}/stop)"
+ENDED_BY_CLEANUP = "ended by POST /api/scheduler/cleanup: {reason}"
 
 
 def resolve_job(ref: str) -> JobType:
@@ -84,7 +84,7 @@ class SchedulerService:
         self, jobs: Sequence[JobType] = JOBS, *, daemons: bool = False
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Full job dicts for ``jobs`` and the raw GraphQL data (for status extras)."""
-        variables: dict[str, Any] = {"repo": self.repo, "unfinished": list(docs.UNFINISHED)}
+        variables: dict[str, Any] = {"repo": self.repo, "unfinished": docs.UNFINISHED_STATUSES}
         variables.update({f"job{j.id}": j.job_name for j in jobs})
         data, mirror = await asyncio.gather(
             self.gql.query(docs.jobs_document(jobs, daemons=daemons), variables),
@@ -101,18 +101,15 @@ class SchedulerService:
             candidates = _runs(data[f"last{job.id}"], f"runs of {job.job_name}")
             candidates += [r for r in asset_runs if (j := tr.job_of(r)) and j.id == job.id]
             lasts[job.id] = _newest_first(candidates)[0] if candidates else None
-        errors = await self.error_messages(
-            [r for r in lasts.values() if r and tr.scheduler_status(r["status"]) == FAILED]
-        )
+        views = await self.views([r for r in lasts.values() if r])
         result = [
             tr.job(
                 job,
                 schedules.get(job.schedule_name),
-                lasts[job.id],
+                views[lasts[job.id]["runId"]] if lasts[job.id] else None,
                 job.id in running,
-                errors.get(lasts[job.id]["runId"]) if lasts[job.id] else None,
                 mirror.get(job.id),
-                cron_for(job),
+                self.settings.cron_for(job),
             )
             for job in jobs
         ]
@@ -204,7 +201,7 @@ class SchedulerService:
                         f"partition: {partition!r} is not a partition of {job.job_type} "
                         f"(daily keys YYYY-MM-DD from {first} to {newest[0]})"
                     )
-            tags.append({"key": tr.PARTITION_TAG, "value": partition})
+            tags.append({"key": PARTITION_TAG, "value": partition})
         params = {
             "selector": {
                 "repositoryLocationName": self.settings.code_location,
@@ -219,7 +216,7 @@ class SchedulerService:
         if kind == "LaunchRunSuccess":
             run = answer["run"]
             log.info("launched %s run %s partition=%s", job.job_name, run["runId"], partition)
-            return tr.execution(run)
+            return tr.execution(run_view(run))
         if kind == "PipelineNotFoundError":
             raise Conflict(self._not_deployed(job, answer.get("message", "")))
         if kind == "RunConflict":
@@ -253,27 +250,38 @@ class SchedulerService:
             matched += [r for r in page if (j := tr.job_of(r)) and j.id == job.id]
             pages += 1
         runs = _newest_first(own + matched)[:limit]
-        errors = await self.error_messages(
-            [r for r in runs if tr.scheduler_status(r["status"]) == FAILED]
-        )
-        return [tr.execution(r, errors.get(r["runId"])) for r in runs]
+        views = await self.views(runs)
+        return [self.execution(views[r["runId"]]) for r in runs]
 
-    async def error_messages(self, runs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-        """Failure text of failed runs, read from their events in one document."""
-        if not runs:
-            return {}
-        ids = [r["runId"] for r in runs]
-        variables: dict[str, Any] = {f"r{i}": run_id for i, run_id in enumerate(ids)}
-        variables["events"] = MAX_EVENTS
-        data = await self.gql.query(docs.failure_events_document(len(ids)), variables)
-        messages = {}
-        for i, run_id in enumerate(ids):
-            run = data.get(f"e{i}") or {}
-            if run.get("__typename") == "Run":
-                message = tr.run_error(run["eventConnection"]["events"])
-                if message:
-                    messages[run_id] = self.redact(message)
-        return messages
+    def execution(self, view: RunView) -> dict[str, Any]:
+        """The REST execution of a run, its error text redacted."""
+        execution = tr.execution(view)
+        if execution["error_message"]:
+            execution["error_message"] = self.redact(execution["error_message"])
+        return execution
+
+    async def views(self, runs: Sequence[Mapping[str, Any]]) -> dict[str, RunView]:
+        """Each run as the core sees it. Failed and stopped runs need their events (one
+        document for all) and, when stopped, the reason moo_markets recorded."""
+        needy = [r for r in runs if core_runs.needs_events(r["status"])]
+        events: dict[str, list[Mapping[str, Any]]] = {}
+        if needy:
+            ids = [r["runId"] for r in needy]
+            variables: dict[str, Any] = {f"r{i}": run_id for i, run_id in enumerate(ids)}
+            variables["events"] = MAX_EVENTS
+            data, reasons = await asyncio.gather(
+                self.gql.query(docs.failure_events_document(len(ids)), variables),
+                self.mirror.stop_reasons([r["runId"] for r in needy if r["status"] == "CANCELED"]),
+            )
+            for i, run_id in enumerate(ids):
+                run = data.get(f"e{i}") or {}
+                if run.get("__typename") == "Run":
+                    events[run_id] = run["eventConnection"]["events"]
+        else:
+            reasons = {}
+        return {
+            r["runId"]: run_view(r, events.get(r["runId"]), reasons.get(r["runId"])) for r in runs
+        }
 
     async def _run(self, run_id: str) -> dict[str, Any]:
         data = await self.gql.query(docs.RUN_STATE, {"runId": run_id})
@@ -289,8 +297,8 @@ class SchedulerService:
         data = await self.gql.query(docs.RUN_DETAIL, {"runId": run_id, "events": MAX_EVENTS})
         run = self._found(data["runOrError"], run_id)
         events = run["eventConnection"]["events"]
-        error = tr.run_error(events)
-        detail = tr.execution(run, self.redact(error) if error else None)
+        reasons = await self.mirror.stop_reasons([run_id] if run["status"] == "CANCELED" else [])
+        detail = self.execution(run_view(run, events, reasons.get(run_id)))
         detail["steps"] = tr.steps(run.get("stepStats") or (), events)
         for step in detail["steps"]:
             if step["error_message"]:
@@ -330,9 +338,12 @@ class SchedulerService:
         """Stop a queued/running run; (ended, execution). Not ended yet -> caller answers 202."""
         run = await self._run(run_id)
         if tr.is_finished(run):
-            status = tr.scheduler_status(run["status"])
+            status = core_runs.scheduler_status(run["status"])
             raise Conflict(f"run {run_id} has already finished ({status}); nothing to stop")
         if run["status"] != "CANCELING":
+            # Recorded first, so the mirror never mirrors the cancel without its reason.
+            reason = STOPPED_THROUGH_API.format(id=run_id)
+            await self.mirror.record_stop_reasons({run_id: reason})
             outcome = (await self._terminate([run_id], "SAFE_TERMINATE"))[run_id]
             if outcome != "ok":
                 # The worker cannot be reached (its code server is gone): end the record.
@@ -341,39 +352,55 @@ class SchedulerService:
                 )
                 run = await self._run(run_id)
                 if tr.is_finished(run):
+                    await self.mirror.forget_stop_reasons([run_id])
                     raise Conflict(
                         f"run {run_id} finished ({run['status']}) before it could be stopped"
                     )
                 outcome = (await self._terminate([run_id], "MARK_AS_CANCELED_IMMEDIATELY"))[run_id]
                 if outcome != "ok":
+                    await self.mirror.forget_stop_reasons([run_id])
                     raise DagsterError(f"Dagster could not stop run {run_id}: {outcome}")
         run = (await self._wait_finished([run_id], self.settings.api_stop_wait))[run_id]
-        errors = await self.error_messages([run] if run["status"] == "FAILURE" else [])
-        return tr.is_finished(run), tr.execution(run, errors.get(run_id))
+        if run["status"] in ("SUCCESS", "FAILURE"):  # it ended by itself before the stop
+            await self.mirror.forget_stop_reasons([run_id])
+        view = (await self.views([run]))[run_id]
+        return tr.is_finished(run), self.execution(view)
 
     async def cleanup(self, everything: bool, stuck_after: float | None) -> dict[str, Any]:
         """End stuck runs (or all unfinished runs); see README "Cleanup" for the rule."""
         stuck_after = stuck_after or self.settings.stuck_after_seconds
         data = await self.gql.query(
             docs.UNFINISHED_WITH_EVENTS,
-            {"unfinished": list(docs.UNFINISHED), "events": MAX_EVENTS},
+            {"unfinished": docs.UNFINISHED_STATUSES, "events": MAX_EVENTS},
         )
         runs = _runs(data["runsOrError"], "unfinished runs")
-        now = time.time()
+        now = now_jst()
         reasons: dict[str, str] = {}
         healthy: list[str] = []
         for run in runs:
-            reason = self._stuck_reason(run, now, stuck_after)
+            view = run_view(run, run["eventConnection"]["events"])
+            reason = core_runs.stuck_reason(
+                view, now, stuck_after, self.settings.check_local_processes
+            )
             if reason:
                 reasons[run["runId"]] = reason
             elif everything:
                 healthy.append(run["runId"])
         stuck = list(reasons)
+        await self.mirror.record_stop_reasons(
+            {r: ENDED_BY_CLEANUP.format(reason=reasons[r]) for r in stuck}
+        )
         # Stuck runs: try to reach a worker that may still exist, then end the record.
         maybe_alive = [r for r in stuck if reasons[r].startswith("no progress")]
         await self._terminate(maybe_alive, "SAFE_TERMINATE")
         outcomes = await self._terminate(stuck, "MARK_AS_CANCELED_IMMEDIATELY")
         if healthy:
+            await self.mirror.record_stop_reasons(
+                {
+                    r: ENDED_BY_CLEANUP.format(reason="all unfinished runs requested")
+                    for r in healthy
+                }
+            )
             for run_id, outcome in (await self._terminate(healthy, "SAFE_TERMINATE")).items():
                 reasons[run_id] = "all requested" + ("" if outcome == "ok" else f" ({outcome})")
             states = await self._wait_finished(healthy, self.settings.api_stop_wait)
@@ -382,24 +409,9 @@ class SchedulerService:
             outcomes.update({r: "ok" for r in healthy if r not in left})
         final = await asyncio.gather(*(self._run(r) for r in reasons)) if reasons else []
         cleaned = [s["runId"] for s in final if s["status"] == "CANCELED"]
+        await self.mirror.forget_stop_reasons([r for r in reasons if r not in cleaned])
         for run_id, outcome in outcomes.items():
             if outcome != "ok":
                 log.warning("cleanup could not end run %s: %s", run_id, outcome)
         log.info("cleanup ended %d run(s): %s", len(cleaned), ", ".join(cleaned) or "-")
         return {"cleaned": cleaned, "reasons": {r: reasons[r] for r in cleaned}}
-
-    def _stuck_reason(self, run: Mapping[str, Any], now: float, stuck_after: float) -> str | None:
-        status = run["status"]
-        if status not in STUCK_CANDIDATES:
-            return None  # queued runs wait, they are not stuck: stop them explicitly
-        events = run["eventConnection"]["events"]
-        if tr.worker_exited(events):
-            return "run worker exited without ending the run"
-        pid = tr.worker_pid(events)
-        if pid and self.settings.check_local_processes:
-            if not alive(pid[0], pid[1]):
-                return f"run worker process {pid[0]} is gone"
-        idle = now - tr.last_event_time(run, events)
-        if idle > stuck_after:
-            return f"no progress for {idle:.0f}s (limit {stuck_after:.0f}s)"
-        return None

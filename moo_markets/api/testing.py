@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from moo_markets.catalog import JOBS
-from moo_markets.run_status import FINISHED_DAGSTER_STATUSES
+from moo_markets.core.catalog import JOBS
+from moo_markets.core.runs import FINISHED_DAGSTER_STATUSES
 
 _OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 _counter = itertools.count()

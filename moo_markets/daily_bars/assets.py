@@ -30,14 +30,14 @@ from collections.abc import Iterator, Sequence
 import dagster as dg
 from pydantic import Field
 
+from moo_markets.core.time import today_jst
 from moo_markets.daily_bars import checks, ingest, store
 from moo_markets.daily_bars.ingest import DayResult
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, partition_date, partition_key
 from moo_markets.jobs import JQUANTS_POOL
 from moo_markets.jquants import JQuantsResource
 from moo_markets.metadata import markdown_table
-from moo_markets.timeutil import today_jst
-from moo_markets.warehouse import WarehouseResource
+from moo_markets.warehouse.resource import WarehouseResource
 
 PREVIEW_COLUMNS = [
     "date", "code", "open", "high", "low", "close", "volume", "turnover_value",

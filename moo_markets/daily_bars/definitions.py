@@ -9,13 +9,14 @@ import logging
 
 import dagster as dg
 
-from moo_markets.catalog import DAILY_BARS
+from moo_markets.core.catalog import DAILY_BARS
+from moo_markets.core.settings import Settings
+from moo_markets.core.time import JST, now_jst
 from moo_markets.daily_bars import store
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
 from moo_markets.daily_bars.partitions import partition_key
 from moo_markets.jobs import build_asset_job
 from moo_markets.schedules import build_schedule
-from moo_markets.timeutil import JST, now_jst
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,13 @@ def _partitioned_schedule(**kwargs: object) -> dg.ScheduleDefinition:
     )
 
 
-def build_definitions() -> dg.Definitions:
+def build_definitions(settings: Settings) -> dg.Definitions:
     # The calendar runs first (daily_bars depends on it): each scheduled run refreshes it.
-    job = build_asset_job(DAILY_BARS, dg.AssetSelection.assets(trading_calendar, daily_bars))
+    job = build_asset_job(
+        DAILY_BARS, dg.AssetSelection.assets(trading_calendar, daily_bars), settings
+    )
     return dg.Definitions(
         assets=[trading_calendar, daily_bars],
         jobs=[job],
-        schedules=[build_schedule(DAILY_BARS, job, build=_partitioned_schedule)],
+        schedules=[build_schedule(DAILY_BARS, job, settings, build=_partitioned_schedule)],
     )

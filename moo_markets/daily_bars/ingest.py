@@ -10,7 +10,7 @@ Why this shape:
   :class:`~moo_markets.jquants.pacing.Pacer`, which spaces send times evenly
   at just under the plan's rate, so requests leave one at a time whatever
   the number of fetch threads. Fetching - HTTP, JSON decoding, validation
-  and serialising the rows for the database (:func:`store.prepare`) - runs
+  and serialising the rows for the database (:func:`rows.prepare`) - runs
   on worker threads ahead of the writer, which only streams the prepared
   bytes and commits: the database write of day k overlaps the pacing gap
   before day k+1 (and, unpaced, the preparation of day k+1) instead of
@@ -44,13 +44,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from moo_markets.daily_bars import store
-from moo_markets.daily_bars.store import BarPage, Rows
+from moo_markets.daily_bars import rows, store
+from moo_markets.daily_bars.rows import BarPage
 from moo_markets.jquants import JQuantsClient, JQuantsResource
+from moo_markets.warehouse.bulk import Rows
 
 PREVIEW_ROWS = 10
-BARS_PATH = "equities/bars/daily"
-"""The J-Quants endpoint of :meth:`JQuantsResource.daily_bar_pages` (called per fetch thread)."""
 
 
 class _Stopped(RuntimeError):
@@ -149,16 +148,14 @@ class _Fetcher:
         before = (stats.requests, stats.retries, stats.rate_limited)
         started = time.monotonic()
         iso = day.isoformat()
-        pages = [
-            store.bar_page(page, date=iso) for page in client.iter_pages(BARS_PATH, {"date": day})
-        ]
+        pages = [rows.bar_page(page, date=iso) for page in client.daily_bars_on(day)]
         rows = sum(len(p) for p in pages)
         if rows == 0:
             raise NoBarsError(
                 f"J-Quants returned no daily bars for business day {iso}: not published yet "
                 "(about 16:30 JST) or outside the plan's window; stored rows are kept"
             )
-        # Counted on the raw API rows; store.prepare() below validates them (and turns a
+        # Counted on the raw API rows; rows.prepare() below validates them (and turns a
         # Code that is not a string into one, as done here).
         codes: set[str] = set()
         splits: set[str] = set()
@@ -174,12 +171,12 @@ class _Fetcher:
                     if row.get("AdjFactor") not in (1, None)
                 )
         if len(codes) != rows:
-            raise store.BarDataError(f"J-Quants returned duplicate codes for {iso}")
+            raise rows.BarDataError(f"J-Quants returned duplicate codes for {iso}")
         to_refetch = self._codes_to_refetch(splits)
         histories = [
-            store.prepare(store.bar_page(page, code=code), self.dialect)
+            rows.prepare(rows.bar_page(page, code=code), self.dialect)
             for code in to_refetch
-            for page in client.iter_pages(BARS_PATH, {"code": code})
+            for page in client.daily_bars_history(code)
         ]
         result = DayResult(
             day=day,
@@ -196,7 +193,7 @@ class _Fetcher:
             fetch_seconds=time.monotonic() - started,
             preview=_preview(pages),
         )
-        prepared = [store.prepare(page, self.dialect) for page in pages]
+        prepared = [rows.prepare(page, self.dialect) for page in pages]
         return _Fetched(result, prepared, histories)
 
     def _codes_to_refetch(self, splits: set[str]) -> list[str]:

@@ -17,7 +17,7 @@ import datetime as dt
 
 import dagster as dg
 
-from moo_markets.catalog import TIMEZONE
+from moo_markets.core.catalog import TIMEZONE
 
 FIRST_DAY = dt.date(2008, 5, 7)
 """J-Quants has no daily bars before 2008-05-07."""

@@ -113,7 +113,31 @@ class JQuantsClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ---- public API -------------------------------------------------------------
+    # ---- endpoints: the only place that knows J-Quants' paths ---------------------
+
+    MASTER = "equities/master"
+    DAILY_BARS = "equities/bars/daily"
+    CALENDAR = "markets/calendar"
+
+    def listed_companies(self, date: dt.date | None = None) -> list[Row]:
+        """``/equities/master``: the listing on ``date`` (None: J-Quants' current list)."""
+        return self.fetch_all(self.MASTER, {"date": date})
+
+    def daily_bars_on(self, date: dt.date) -> Iterator[list[Row]]:
+        """``/equities/bars/daily?date=``: every issue's bar of one day, page by page."""
+        return self.iter_pages(self.DAILY_BARS, {"date": date})
+
+    def daily_bars_history(self, code: str) -> Iterator[list[Row]]:
+        """``/equities/bars/daily?code=``: one code's whole (currently adjusted) history."""
+        return self.iter_pages(self.DAILY_BARS, {"code": code})
+
+    def trading_calendar(
+        self, from_: dt.date | None = None, to: dt.date | None = None
+    ) -> list[Row]:
+        """``/markets/calendar`` rows ``{"Date", "HolDiv"}``."""
+        return self.fetch_all(self.CALENDAR, {"from": from_, "to": to})
+
+    # ---- generic requests ---------------------------------------------------------
 
     def iter_pages(self, path: str, params: Params | None = None) -> Iterator[list[Row]]:
         """Yield the rows of each page, following ``pagination_key`` to the end."""

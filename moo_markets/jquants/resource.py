@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
-from typing import Any
 
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr, field_validator
 
+from moo_markets.core.settings import DEFAULT_JQUANTS_BASE_URL as DEFAULT_BASE_URL
+from moo_markets.core.settings import load_settings
 from moo_markets.jquants.client import ClientSettings, JQuantsClient, Row
 from moo_markets.jquants.pacing import PLAN_REQUESTS_PER_MINUTE
-
-DEFAULT_BASE_URL = "https://api.jquants.com/v2"
 
 
 class JQuantsResource(ConfigurableResource):
     """The J-Quants V2 API (``x-api-key``), paced to the plan's per-minute limit.
 
-    Settings left unset fall back to environment variables read when the
-    resource is used (never at import): ``JQUANTS_BASE_URL``, ``JQUANTS_PLAN``,
-    ``JQUANTS_REQUESTS_PER_MINUTE``. Pass the key as ``EnvVar("JQUANTS_API_KEY")``
+    Settings left unset fall back to the settings (``JQUANTS_BASE_URL``,
+    ``JQUANTS_PLAN``, ``JQUANTS_REQUESTS_PER_MINUTE``), read when the resource
+    is used, never at import. Pass the key as ``EnvVar("JQUANTS_API_KEY")``
     so run config and the UI show the variable's name, never its value.
     """
 
@@ -66,14 +63,11 @@ class JQuantsResource(ConfigurableResource):
             self._client = None
 
     def settings(self) -> ClientSettings:
-        plan = self.plan or os.environ.get("JQUANTS_PLAN") or "free"
-        if plan not in PLAN_REQUESTS_PER_MINUTE:
-            raise ValueError(
-                f"unknown J-Quants plan {plan!r}; expected one of {sorted(PLAN_REQUESTS_PER_MINUTE)}"
-            )
-        rate = self.requests_per_minute or os.environ.get("JQUANTS_REQUESTS_PER_MINUTE")
+        settings = load_settings()
+        plan = self.plan or settings.jquants_plan
+        rate = self.requests_per_minute or settings.jquants_requests_per_minute
         return ClientSettings(
-            base_url=self.base_url or os.environ.get("JQUANTS_BASE_URL") or DEFAULT_BASE_URL,
+            base_url=self.base_url or settings.jquants_base_url,
             requests_per_minute=float(rate) if rate else PLAN_REQUESTS_PER_MINUTE[plan],
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
@@ -89,26 +83,14 @@ class JQuantsResource(ConfigurableResource):
             self._client = JQuantsClient(self.api_key, self.settings())
         return self._client
 
-    # ---- endpoints ----------------------------------------------------------------
+    # ---- endpoints (the client owns their paths) ---------------------------------
 
     def listed_companies(self, date: dt.date | None = None) -> list[Row]:
         """``/equities/master``: the listing on ``date`` (None: J-Quants' current list)."""
-        return self.client.fetch_all("equities/master", {"date": date})
-
-    def daily_bar_pages(
-        self,
-        *,
-        date: dt.date | None = None,
-        code: str | None = None,
-        from_: dt.date | None = None,
-        to: dt.date | None = None,
-    ) -> Iterator[list[Row]]:
-        """``/equities/bars/daily`` page by page: a whole day (``date``) or a code's history."""
-        params: dict[str, Any] = {"date": date, "code": code, "from": from_, "to": to}
-        return self.client.iter_pages("equities/bars/daily", params)
+        return self.client.listed_companies(date)
 
     def trading_calendar(
         self, from_: dt.date | None = None, to: dt.date | None = None
     ) -> list[Row]:
         """``/markets/calendar`` rows ``{"Date", "HolDiv"}``."""
-        return self.client.fetch_all("markets/calendar", {"from": from_, "to": to})
+        return self.client.trading_calendar(from_, to)

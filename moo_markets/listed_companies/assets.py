@@ -9,12 +9,12 @@ import time
 import dagster as dg
 from pydantic import Field, field_validator
 
+from moo_markets.core.time import parse_date, today_jst
 from moo_markets.jobs import JQUANTS_POOL
 from moo_markets.jquants import JQuantsResource
 from moo_markets.listed_companies import store
 from moo_markets.metadata import markdown_table
-from moo_markets.timeutil import parse_date, today_jst
-from moo_markets.warehouse import WarehouseResource
+from moo_markets.warehouse.resource import WarehouseResource
 
 PREVIEW_COLUMNS = ["date", "code", "company_name", "market_name", "sector33_name", "scale_category"]
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from moo_markets.listed_companies import store
 from moo_markets.listed_companies.assets import listed_companies
-from moo_markets.warehouse import WarehouseResource
+from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.schema import listed_companies as table
 
 

@@ -4,39 +4,20 @@
 - ``stuck_run_sensor`` (every minute, ON): ends runs whose worker is gone or idle.
 - ``freshness_checks_job`` (hourly on weekdays, ON): calendar-aware freshness checks.
 
-Settings are read when the code location loads (environment variables in the
-README), and the retention ones can also be changed per run in the launchpad.
+Settings come from ``core.settings`` when the code location loads, and the
+retention ones can also be changed per run in the launchpad.
 """
 
 import datetime as dt
-import os
 
 import dagster as dg
 
-from moo_markets.catalog import TIMEZONE
+from moo_markets.core.catalog import TIMEZONE
+from moo_markets.core.settings import Settings
 from moo_markets.maintenance.freshness import FRESHNESS_CHECKS
 from moo_markets.maintenance.retention import apply_retention
 from moo_markets.maintenance.stuck import end_stuck_run, find_stuck_runs
-from moo_markets.warehouse import WarehouseResource
-
-RETENTION_DAYS_ENV = "MOO_MARKETS_RETENTION_DAYS"
-KEEP_RUNS_ENV = "MOO_MARKETS_RETENTION_KEEP_RUNS"
-STUCK_AFTER_ENV = "MOO_MARKETS_STUCK_AFTER_SECONDS"
-STUCK_INTERVAL_ENV = "MOO_MARKETS_STUCK_SENSOR_INTERVAL_SECONDS"
-DEFAULT_RETENTION_DAYS = 90
-DEFAULT_KEEP_RUNS = 10
-DEFAULT_STUCK_AFTER_SECONDS = 1800
-
-
-def _env_int(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"${name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"${name} must be at least {minimum}, got {value}")
-    return value
+from moo_markets.warehouse.resource import WarehouseResource
 
 
 def _retention_op(retention_days: int, keep_runs: int) -> dg.OpDefinition:
@@ -77,20 +58,22 @@ def _stuck_run_sensor(stuck_after: dt.timedelta, interval: int) -> dg.SensorDefi
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=f"Ends runs whose worker is gone or that logged nothing for {stuck_after}.",
     )
-    def stuck_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    def stuck_run_sensor(
+        context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+    ) -> dg.SkipReason:
         stuck = find_stuck_runs(context.instance, stuck_after)
         for item in stuck:
-            end_stuck_run(context.instance, item)
+            end_stuck_run(context.instance, item, warehouse.engine)
             context.log.warning(f"ended stuck run {item.run.run_id}: {item.reason}")
         return dg.SkipReason(f"ended {len(stuck)} stuck run(s)" if stuck else "no stuck runs")
 
     return stuck_run_sensor
 
 
-def build_definitions() -> dg.Definitions:
-    retention_days = _env_int(RETENTION_DAYS_ENV, DEFAULT_RETENTION_DAYS, 1)
-    keep_runs = _env_int(KEEP_RUNS_ENV, DEFAULT_KEEP_RUNS, 0)
-    stuck_after = dt.timedelta(seconds=_env_int(STUCK_AFTER_ENV, DEFAULT_STUCK_AFTER_SECONDS, 1))
+def build_definitions(settings: Settings) -> dg.Definitions:
+    retention_days = settings.retention_days
+    keep_runs = settings.retention_keep_runs
+    stuck_after = dt.timedelta(seconds=settings.stuck_after_seconds)
 
     @dg.job(name="maintenance_job", description="Daily housekeeping: history retention.")
     def maintenance_job() -> None:
@@ -120,5 +103,5 @@ def build_definitions() -> dg.Definitions:
                 default_status=dg.DefaultScheduleStatus.RUNNING,
             ),
         ],
-        sensors=[_stuck_run_sensor(stuck_after, _env_int(STUCK_INTERVAL_ENV, 60, 1))],
+        sensors=[_stuck_run_sensor(stuck_after, settings.stuck_sensor_interval_seconds)],
     )

@@ -12,8 +12,8 @@ import datetime as dt
 import dagster as dg
 import sqlalchemy as sa
 
-from moo_markets.timeutil import JST, now_jst
-from moo_markets.warehouse import WarehouseResource
+from moo_markets.core.time import JST, now_jst
+from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.schema import daily_bars, listed_companies, trading_calendar
 
 BUSINESS_DAYS = ("1", "2")

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import dagster as dg
 import sqlalchemy as sa
 
-from moo_markets.run_status import job_type_for_run
-from moo_markets.warehouse.schema import job_executions
+from moo_markets.core.runs import FINISHED, job_type_for_run
+from moo_markets.core.time import now_jst
+from moo_markets.mirror.runs import delete_rows
 
-FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 PAGE = 500
 
 
@@ -59,7 +59,7 @@ def plan_deletions(
         examined += 1
         group = _group(record)
         seen[group] += 1
-        finished = record.dagster_run.status in FINISHED
+        finished = record.dagster_run.status.value in FINISHED
         old = record.create_timestamp < cutoff
         if finished and old and seen[group] > keep_runs:
             doomed.append(record.dagster_run.run_id)
@@ -76,7 +76,7 @@ def apply_retention(
     now: dt.datetime | None = None,
 ) -> RetentionResult:
     """Delete what :func:`plan_deletions` selects, in Dagster and in the SQL mirror."""
-    now = now or dt.datetime.now(tz=dt.UTC)
+    now = now or now_jst()
     cutoff = now - dt.timedelta(days=retention_days)
     doomed, kept, examined = plan_deletions(instance, cutoff, keep_runs)
     result = RetentionResult(examined=examined)
@@ -85,10 +85,6 @@ def apply_retention(
         result.deleted_run_ids.append(run_id)
     if engine is not None and doomed:
         with engine.begin() as connection:
-            for start in range(0, len(doomed), PAGE):
-                chunk = doomed[start : start + PAGE]
-                result.mirror_rows_deleted += connection.execute(
-                    sa.delete(job_executions).where(job_executions.c.run_id.in_(chunk))
-                ).rowcount
+            result.mirror_rows_deleted = delete_rows(connection, doomed)
     result.kept_by_group = kept
     return result

@@ -1,9 +1,11 @@
 """Finding and ending stuck runs from inside Dagster (the automatic half of cleanup).
 
-A run is stuck when it is STARTING, STARTED or CANCELING and either its run
-worker's process is gone (checked on this host, default launcher only) or it
-has logged no event for ``stuck_after``. Queued runs are waiting, not stuck.
-The REST API's ``POST /api/scheduler/cleanup`` applies the same rule.
+The rule is the core one (``core.runs.stuck_reason``), the same the REST
+API's ``POST /api/scheduler/cleanup`` applies: a STARTING, STARTED or
+CANCELING run whose run worker is gone (pid checked on this host, default
+launcher only) or that logged no event for ``stuck_after``. Queued runs are
+waiting, not stuck. The reason is recorded in the warehouse before the run is
+ended, so the SQL mirror and the REST API show it.
 """
 
 from __future__ import annotations
@@ -13,16 +15,14 @@ import logging
 from dataclasses import dataclass
 
 import dagster as dg
+import sqlalchemy as sa
 
-from moo_markets.run_worker import alive, pid_from_message
+from moo_markets.core.runs import STUCK_CANDIDATES, stuck_reason
+from moo_markets.core.time import now_jst
+from moo_markets.dagster_runs import run_view
+from moo_markets.warehouse import stop_reasons
 
 log = logging.getLogger(__name__)
-
-UNFINISHED = [
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-]
 
 
 @dataclass(frozen=True)
@@ -31,51 +31,38 @@ class StuckRun:
     reason: str
 
 
-def _latest_event_time(instance: dg.DagsterInstance, run_id: str) -> float | None:
-    records = instance.get_records_for_run(run_id, ascending=False, limit=1).records
-    return records[0].event_log_entry.timestamp if records else None
-
-
-def _worker_gone(instance: dg.DagsterInstance, run_id: str) -> bool:
-    if not isinstance(instance.run_launcher, dg.DefaultRunLauncher):
-        log.debug("run launcher %s: no pid check", type(instance.run_launcher).__name__)
-        return False  # workers live elsewhere (Docker, Kubernetes): only the idle rule applies
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=True, limit=20
-    ).records
-    for record in records:
-        entry = record.event_log_entry
-        message = (
-            entry.dagster_event.message if entry.dagster_event else None
-        ) or entry.user_message
-        pid = pid_from_message(message)
-        if pid is not None:  # "Executing steps ... (pid: N)": the run worker itself
-            gone = not alive(pid, entry.timestamp)
-            log.info("run %s worker pid %s %s", run_id, pid, "gone" if gone else "alive")
-            return gone
-    log.info("run %s: no worker pid recorded among %d engine events", run_id, len(records))
-    return False
-
-
 def find_stuck_runs(
     instance: dg.DagsterInstance, stuck_after: dt.timedelta, now: dt.datetime | None = None
 ) -> list[StuckRun]:
-    now = now or dt.datetime.now(tz=dt.UTC)
+    now = now or now_jst()
+    # Workers of other launchers (Docker, Kubernetes) live elsewhere: only the idle rule applies.
+    local = isinstance(instance.run_launcher, dg.DefaultRunLauncher)
+    statuses = [dg.DagsterRunStatus(s) for s in sorted(STUCK_CANDIDATES)]
     stuck: list[StuckRun] = []
-    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED)):
-        run = record.dagster_run
-        if _worker_gone(instance, run.run_id):
-            stuck.append(StuckRun(run, "run worker process is gone"))
-            continue
-        last = _latest_event_time(instance, run.run_id) or record.update_timestamp.timestamp()
-        idle = now.timestamp() - last
-        if idle > stuck_after.total_seconds():
-            stuck.append(StuckRun(run, f"no progress for {idle / 60:.0f} min"))
+    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=statuses)):
+        view = run_view(instance, record, worker=True)
+        reason = stuck_reason(view, now, stuck_after.total_seconds(), check_local_pid=local)
+        log.debug("run %s: %s", view.run_id, reason or "not stuck")
+        if reason:
+            stuck.append(StuckRun(record.dagster_run, reason))
     return stuck
 
 
-def end_stuck_run(instance: dg.DagsterInstance, stuck: StuckRun) -> None:
-    """Mark the run canceled, with the reason, so queues and the mirror move on."""
-    instance.report_run_canceled(
-        stuck.run, message=f"Stuck run ended by moo_markets cleanup: {stuck.reason}"
-    )
+def stop_reason(stuck: StuckRun) -> str:
+    return f"ended by the stuck_run_sensor: {stuck.reason}"
+
+
+def end_stuck_run(
+    instance: dg.DagsterInstance, stuck: StuckRun, engine: sa.Engine | None = None
+) -> None:
+    """Record the reason (best effort), then mark the run canceled with it."""
+    reason = stop_reason(stuck)
+    if engine is not None:
+        try:
+            with engine.begin() as connection:
+                stop_reasons.record(
+                    connection, {stuck.run.run_id: reason}, stop_reasons.STOPPED_BY_SENSOR
+                )
+        except sa.exc.SQLAlchemyError as exc:  # Dagster still gets the reason below
+            log.warning("could not record why run %s was stopped: %s", stuck.run.run_id, exc)
+    instance.report_run_canceled(stuck.run, message=reason)

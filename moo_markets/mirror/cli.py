@@ -9,11 +9,12 @@ The sensor does the same incrementally, so running both at once is safe.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
+import sys
 
 import sqlalchemy as sa
 
+from moo_markets.core.settings import SettingsError, load_settings
+from moo_markets.core.time import iso
 from moo_markets.warehouse.engine import get_engine, redact
 from moo_markets.warehouse.schema import jobs
 
@@ -44,31 +45,39 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    import dagster as dg
-
-    from moo_markets.mirror.sync import sync
-
-    if not os.environ.get("DAGSTER_HOME"):
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"mirror sync: {exc}", file=sys.stderr)
+        return 2
+    if not settings.dagster_home:
         print(
             "mirror sync: $DAGSTER_HOME is not set; point it at the folder holding the "
             "dagster.yaml of the instance to mirror"
         )
         return 2
-    engine = get_engine(args.database_url)
+    import dagster as dg
+
+    from moo_markets.mirror.jobs import catalog_schedules
+    from moo_markets.mirror.sync import sync
+    from moo_markets.warehouse.migrate import upgrade
+
+    engine = get_engine(args.database_url or settings.database_url_value)
+    upgrade(engine)  # a repair command: bring the schema to head first, explicitly
     with dg.DagsterInstance.get() as instance:
-        summary = sync(instance, engine, refresh=True, prune=args.prune)
+        summary = sync(
+            instance,
+            engine,
+            refresh=True,
+            prune=args.prune,
+            schedules=catalog_schedules(settings),
+        )
     print(f"mirror sync into {redact(str(engine.url))}: {summary.describe()}")
     with engine.connect() as connection:
         for row in connection.execute(sa.select(jobs).order_by(jobs.c.id)):
             state = "enabled" if row.is_enabled else "disabled"
             print(
                 f"  {row.id} {row.job_type}: {state}, schedule {row.schedule!r}, "
-                f"last run {_when(row.last_run_at)}, next run {_when(row.next_run_at)}"
+                f"last run {iso(row.last_run_at)}, next run {iso(row.next_run_at)}"
             )
     return 0
-
-
-def _when(value: dt.datetime | None) -> str:
-    from moo_markets.mirror.sync import utc
-
-    return utc(value).isoformat() if value is not None else "-"

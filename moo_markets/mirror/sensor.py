@@ -14,38 +14,18 @@ annotations to inject the ``warehouse`` resource.
 
 import datetime as dt
 import logging
-import os
+from collections.abc import Mapping
 
 import dagster as dg
 
-from moo_markets.mirror.sync import MAX_RUNS_PER_TICK, sync, utc
-from moo_markets.warehouse import WarehouseResource
+from moo_markets.core.settings import Settings
+from moo_markets.mirror.jobs import ScheduleSpec, catalog_schedules
+from moo_markets.mirror.sync import MAX_RUNS_PER_TICK, sync
+from moo_markets.warehouse.resource import WarehouseResource
 
 log = logging.getLogger(__name__)
 
 SENSOR_NAME = "scheduler_mirror_sensor"
-INTERVAL_ENV = "MOO_MARKETS_MIRROR_INTERVAL_SECONDS"
-DEFAULT_INTERVAL_SECONDS = 15
-
-
-class MirrorConfigError(ValueError):
-    """The mirror's configuration cannot be used."""
-
-
-def interval_seconds() -> int:
-    """``$MOO_MARKETS_MIRROR_INTERVAL_SECONDS`` (read when the code location loads), else 15."""
-    text = os.environ.get(INTERVAL_ENV, "").strip()
-    if not text:
-        return DEFAULT_INTERVAL_SECONDS
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise MirrorConfigError(
-            f"${INTERVAL_ENV} must be a whole number of seconds >= 1, got {text!r}"
-        )
-    return value
 
 
 def parse_cursor(text: str | None) -> dt.datetime | None:
@@ -53,19 +33,23 @@ def parse_cursor(text: str | None) -> dt.datetime | None:
     if not text:
         return None
     try:
-        return utc(dt.datetime.fromisoformat(text))
+        value = dt.datetime.fromisoformat(text)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     except ValueError:
         log.warning("ignoring unreadable mirror cursor %r: doing a full sync", text)
         return None
 
 
 def format_cursor(value: dt.datetime) -> str:
-    return utc(value).isoformat()
+    return value.astimezone(dt.UTC).isoformat()
 
 
-def build_sensor(minimum_interval_seconds: int | None = None) -> dg.SensorDefinition:
-    """The mirror sensor, ticking every ``minimum_interval_seconds`` (default: from the environment)."""
-    interval = minimum_interval_seconds or interval_seconds()
+def build_sensor(
+    minimum_interval_seconds: int, schedules: Mapping[str, ScheduleSpec] | None = None
+) -> dg.SensorDefinition:
+    """The mirror sensor, ticking every ``minimum_interval_seconds``; ``schedules`` are the
+    crons the code location was built with (default: the settings when a tick runs)."""
+    interval = minimum_interval_seconds
 
     @dg.sensor(
         name=SENSOR_NAME,
@@ -83,7 +67,11 @@ def build_sensor(minimum_interval_seconds: int | None = None) -> dg.SensorDefini
     ) -> dg.SensorResult:
         cursor = parse_cursor(context.cursor)
         summary = sync(
-            context.instance, warehouse.engine, cursor=cursor, max_runs=MAX_RUNS_PER_TICK
+            context.instance,
+            warehouse.engine,
+            cursor=cursor,
+            max_runs=MAX_RUNS_PER_TICK,
+            schedules=schedules,
         )
         newest = max((c for c in (cursor, summary.last_update) if c is not None), default=None)
         if summary.changed:
@@ -96,5 +84,7 @@ def build_sensor(minimum_interval_seconds: int | None = None) -> dg.SensorDefini
     return scheduler_mirror_sensor
 
 
-def build_definitions() -> dg.Definitions:
-    return dg.Definitions(sensors=[build_sensor()])
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        sensors=[build_sensor(settings.mirror_interval_seconds, catalog_schedules(settings))]
+    )

@@ -1,24 +1,22 @@
-"""Connecting to the warehouse: URL rules, one engine per process, migrations.
+"""Connecting to the warehouse: URL rules and one engine per process.
 
-Kept apart from the Dagster resource so the CLI, the mirror sensor and the
-benchmarks reach the same database the same way.
+Kept apart from the Dagster resource so the CLI, the mirror sensor, the REST
+API and the benchmarks reach the same database the same way. Getting an
+engine never changes the schema: migrations are an explicit step
+(``moo_markets.warehouse.migrate``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine, make_url
 
 log = logging.getLogger(__name__)
 
-DATABASE_URL_ENV = "MOO_MARKETS_DATABASE_URL"
 DEFAULT_SQLITE_FILE = Path("data") / "moo_markets.db"
 
 # Tables Dagster's own storage creates; finding them means the URL points at
@@ -26,7 +24,6 @@ DEFAULT_SQLITE_FILE = Path("data") / "moo_markets.db"
 _DAGSTER_MARKER_TABLES = {"runs", "event_logs", "instance_info"}
 
 _engines: dict[str, Engine] = {}
-_migrated: set[str] = set()
 _lock = threading.Lock()
 
 
@@ -35,12 +32,16 @@ class WarehouseConfigError(ValueError):
 
 
 def resolve_database_url(url: str | None = None) -> str:
-    """Return the warehouse URL: the argument, else the environment, else a local SQLite file.
+    """Return the warehouse URL: the argument, else ``MOO_MARKETS_DATABASE_URL`` (the
+    settings), else a local SQLite file.
 
     Plain ``postgresql://`` URLs are mapped to psycopg 3, the driver whose COPY
     support the bulk writer uses (Dagster's own storage keeps psycopg2).
     """
-    url = url or os.environ.get(DATABASE_URL_ENV) or ""
+    if not url:
+        from moo_markets.core.settings import load_settings
+
+        url = load_settings().database_url_value or ""
     if not url:
         path = (Path.cwd() / DEFAULT_SQLITE_FILE).resolve()
         return f"sqlite:///{path}"
@@ -56,17 +57,13 @@ def redact(url: str) -> str:
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """One pooled engine per URL per process, with the schema migrated to head."""
+    """One pooled engine per URL per process (connecting lazily; the schema is not touched)."""
     url = resolve_database_url(url)
     with _lock:
         engine = _engines.get(url)
         if engine is None:
             engine = _create_engine(url)
             _engines[url] = engine
-        if url not in _migrated:
-            _check_not_dagster_storage(engine)
-            migrate(engine)
-            _migrated.add(url)
     return engine
 
 
@@ -76,7 +73,6 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
-        _migrated.clear()
 
 
 def _create_engine(url: str) -> Engine:
@@ -104,7 +100,8 @@ def _create_engine(url: str) -> Engine:
     )
 
 
-def _check_not_dagster_storage(engine: Engine) -> None:
+def check_not_dagster_storage(engine: Engine) -> None:
+    """Refuse the database holding Dagster's own storage (its ``jobs`` table collides)."""
     tables = set(sa.inspect(engine).get_table_names())
     if _DAGSTER_MARKER_TABLES <= tables:
         raise WarehouseConfigError(
@@ -112,25 +109,3 @@ def _check_not_dagster_storage(engine: Engine) -> None:
             "instance_info). Give moo_markets its own database or schema: Dagster's `jobs` "
             "table would collide with the scheduler mirror's."
         )
-
-
-def alembic_config(connection: sa.Connection) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    config.attributes["connection"] = connection
-    return config
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent).
-
-    On PostgreSQL a transaction-scoped advisory lock serialises processes that
-    start at the same time (code server, API, CLI) on an empty database.
-    """
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(hashtext('moo_markets_migrate'))")
-            )
-        command.upgrade(alembic_config(connection), "head")
-    log.info("warehouse schema at head on %s", redact(str(engine.url)))

@@ -16,7 +16,8 @@ class WarehouseResource(ConfigurableResource):
     """SQL database that holds moo_markets' market data and scheduler mirror.
 
     SQLite by default so a laptop needs nothing installed; PostgreSQL for teams.
-    The schema is migrated the first time a process connects.
+    The schema is migrated by an explicit step (the code location's start-up check,
+    ``moo-markets db upgrade``), never by connecting.
     """
 
     database_url: str | None = Field(

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -29,6 +28,8 @@ from sqlalchemy import (
     Text,
     false,
 )
+
+from moo_markets.warehouse.types import TokyoDateTime
 
 metadata = MetaData()
 
@@ -117,7 +118,8 @@ daily_bars = Table(
     comment="J-Quants /equities/bars/daily; no-trade days keep NULL prices and volume",
 )
 
-# The scheduler mirror. Columns, types, nullability, defaults and the index are
+# The scheduler mirror. Times are ``timestamp with time zone`` on PostgreSQL and ISO 8601
+# text with the +09:00 offset on SQLite (``TokyoDateTime``). Columns, types, nullability, defaults and the index are
 # exactly the documented schema of the app this replaces; run_id,
 # partition_key and dagster_status are additions that link a row to its run.
 jobs = Table(
@@ -129,10 +131,10 @@ jobs = Table(
     Column("job_type", String(50), nullable=False, unique=True),
     Column("schedule", String(255), nullable=False, comment="cron"),
     Column("is_enabled", Boolean, nullable=False, server_default=false()),
-    Column("last_run_at", DateTime(timezone=True)),
-    Column("next_run_at", DateTime(timezone=True)),
-    Column("inserted_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("last_run_at", TokyoDateTime()),
+    Column("next_run_at", TokyoDateTime()),
+    Column("inserted_at", TokyoDateTime(), nullable=False),
+    Column("updated_at", TokyoDateTime(), nullable=False),
 )
 
 job_executions = Table(
@@ -140,14 +142,25 @@ job_executions = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("job_id", Integer, ForeignKey("jobs.id"), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("completed_at", DateTime(timezone=True)),
+    Column("started_at", TokyoDateTime(), nullable=False),
+    Column("completed_at", TokyoDateTime()),
     Column("status", String(50), nullable=False, comment="running, completed, failed, stopped"),
     Column("error_message", Text),
-    Column("inserted_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("inserted_at", TokyoDateTime(), nullable=False),
+    Column("updated_at", TokyoDateTime(), nullable=False),
     Column("run_id", String(64), nullable=False, unique=True, comment="Dagster run id"),
     Column("partition_key", String(64)),
     Column("dagster_status", String(32)),
     Index("job_executions_job_id_idx", "job_id"),
+)
+
+run_stop_reasons = Table(
+    "run_stop_reasons",
+    metadata,
+    Column("run_id", String(64), primary_key=True, comment="Dagster run id"),
+    Column("reason", Text, nullable=False),
+    Column("stopped_by", String(64), nullable=False, comment="rest_api, stuck_run_sensor, ..."),
+    Column("recorded_at", TokyoDateTime(), nullable=False),
+    comment="Why moo_markets stopped a run: Dagster's GraphQL cannot attach a message to a "
+    "cancellation, so the SQL mirror and the REST API read the reason here",
 )

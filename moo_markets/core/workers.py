@@ -14,6 +14,7 @@ import re
 import psutil
 
 _PID = re.compile(r"\(pid: (\d+)\)")
+_EXITED = re.compile(r"Process for run exited \(pid: (\d+)\)")
 _SLACK_SECONDS = 2.0
 
 
@@ -21,6 +22,11 @@ def pid_from_message(message: str | None) -> int | None:
     """The pid in a Dagster engine event message such as "... (pid: N)"."""
     match = _PID.search(message or "")
     return int(match.group(1)) if match else None
+
+
+def exited_message(message: str | None) -> bool:
+    """Whether an engine event says the run worker process exited."""
+    return bool(_EXITED.search(message or ""))
 
 
 def alive(pid: int, started_by: float) -> bool:
