@@ -27,11 +27,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from dagster_processes import DagsterProcesses, free_port, wait_for, write_instance  # noqa: E402
+from support.dagster_processes import DagsterProcesses, free_port, wait_for, write_instance  # noqa: E402
 
-from moo_markets.api import Settings  # noqa: E402
 from moo_markets.api import documents as docs  # noqa: E402
 from moo_markets.core.catalog import JOBS  # noqa: E402
+from moo_markets.core.settings import Settings  # noqa: E402
 
 KEY = "bench-key-not-a-secret"
 

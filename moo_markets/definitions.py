@@ -31,5 +31,5 @@ def build_definitions(settings: Settings) -> dg.Definitions:
 @dg.definitions
 def defs() -> dg.Definitions:
     settings = load_settings()
-    startup_check(settings.database_url_value)
+    startup_check(settings.database_url_value, dg.get_dagster_logger("moo_markets"))
     return build_definitions(settings)

@@ -1,8 +1,11 @@
-"""Shared fixtures: real databases and the J-Quants simulator.
+"""Shared fixtures: real databases, the J-Quants simulator and the one Dagster stack.
 
 PostgreSQL tests read ``MOO_MARKETS_TEST_POSTGRES_URL`` and skip, saying so,
 when it is unset; ``.ci/run`` always sets it. Each test that wants PostgreSQL
-gets a database of its own, dropped afterwards.
+gets a database of its own, dropped afterwards. Warehouse fixtures migrate
+their database explicitly (``warehouse.migrate.upgrade``), as the code
+location's start-up check does: getting an engine never migrates.
+Helpers shared by test files live in ``tests/support/``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from moo_markets.jquants import JQuantsResource
-from moo_markets.warehouse.engine import dispose_engines
+from moo_markets.warehouse.engine import dispose_engines, get_engine
+from moo_markets.warehouse.migrate import upgrade
 
 POSTGRES_ENV = "MOO_MARKETS_TEST_POSTGRES_URL"
 SIM_API_KEY = "sim-test-key-not-a-secret"
@@ -62,14 +66,21 @@ def make_postgres_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
     admin.dispose()
 
 
+def migrated(url: str) -> str:
+    upgrade(get_engine(url))
+    return url
+
+
 @pytest.fixture
 def postgres_database(make_postgres_database: Callable[[str], str]) -> str:
-    return make_postgres_database("moo_test")
+    """A new PostgreSQL warehouse at the newest schema."""
+    return migrated(make_postgres_database("moo_test"))
 
 
 @pytest.fixture
 def sqlite_database(tmp_path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+    """A new SQLite warehouse at the newest schema."""
+    yield migrated(f"sqlite:///{tmp_path / 'warehouse.db'}")
     dispose_engines()
 
 
@@ -145,7 +156,12 @@ def dagster_stack(tmp_path_factory, simulator):
     J-Quants is the session's simulator; ``listed_companies`` ticks every minute so
     schedule tests don't wait long. ``stack.warehouse_url`` is the warehouse.
     """
-    from dagster_processes import DagsterProcesses, create_database, drop_database, write_instance
+    from support.dagster_processes import (
+        DagsterProcesses,
+        create_database,
+        drop_database,
+        write_instance,
+    )
 
     base = tmp_path_factory.mktemp("dagster_stack")
     admin_url = os.environ.get(POSTGRES_ENV)

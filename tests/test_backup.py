@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from moo_markets.core.catalog import JOBS
 from moo_markets.listed_companies.assets import listed_companies
 from moo_markets.warehouse import get_engine
-from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.engine import dispose_engines
+from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.schema import jobs
 from moo_markets.warehouse.schema import listed_companies as companies_table
 

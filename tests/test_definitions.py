@@ -14,15 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from moo_markets.core.catalog import JOBS
-from moo_markets.schedules import ScheduleConfigError
+from moo_markets.core.settings import SettingsError, load_settings
+from moo_markets.definitions import build_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def load() -> dg.Definitions:
-    from moo_markets.definitions import defs
-
-    return defs()
+    return build_definitions(load_settings())
 
 
 # Every asset key, job and schedule of the location. A change here is a change users see.
@@ -60,7 +59,7 @@ def test_cron_is_overridable_and_validated(monkeypatch) -> None:
     schedule = next(s for s in load().schedules if s.name == "listed_companies_schedule")
     assert schedule.cron_schedule == "30 9 * * 1-5"
     monkeypatch.setenv("MOO_MARKETS_LISTED_COMPANIES_CRON", "0 0 30 2 *")
-    with pytest.raises(ScheduleConfigError, match="MOO_MARKETS_LISTED_COMPANIES_CRON"):
+    with pytest.raises(SettingsError, match="MOO_MARKETS_LISTED_COMPANIES_CRON.*never fires"):
         load()
 
 
@@ -73,9 +72,15 @@ def test_listed_companies_schedule_requests_one_run_per_tick(monkeypatch) -> Non
     assert len(result.run_requests) == 1
 
 
-def test_dagster_definitions_validate(tmp_path) -> None:
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "JQUANTS_API_KEY": "unused"}
-    result = subprocess.run(
+def validate(tmp_path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "JQUANTS_API_KEY": "unused",
+        "MOO_MARKETS_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}",
+        **extra,
+    }
+    return subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
         cwd=ROOT,
         env=env,
@@ -83,8 +88,30 @@ def test_dagster_definitions_validate(tmp_path) -> None:
         text=True,
         timeout=180,
     )
+
+
+def test_dagster_definitions_validate(tmp_path) -> None:
+    """Loading the location is also the start-up check: the warehouse is at head after it."""
+    result = validate(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
+    assert "warehouse schema upgraded from empty to" in result.stdout + result.stderr
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(
+            "SELECT version_num FROM moo_markets_alembic_version"
+        ).scalar_one()
+    engine.dispose()
+
+
+def test_a_bad_setting_stops_the_load_naming_the_variable(tmp_path) -> None:
+    result = validate(tmp_path, MOO_MARKETS_MIRROR_INTERVAL_SECONDS="soon")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert (
+        "invalid setting MOO_MARKETS_MIRROR_INTERVAL_SECONDS: Input should be a valid integer"
+        in output
+    )
 
 
 def test_production_instance_config_loads_against_postgres(tmp_path, postgres_database) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from dagster_processes import (
+from support.dagster_processes import (
     DagsterProcesses,
     create_database,
     drop_database,

@@ -5,16 +5,16 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from moo_markets.jobs import RetryConfigError, step_retry_policy
+from moo_markets.core.settings import SettingsError, load_settings
+from moo_markets.definitions import build_definitions
+from moo_markets.jobs import step_retry_policy
 from moo_markets.warehouse.resource import WarehouseResource
 
 
 def job(monkeypatch, retries: str) -> dg.JobDefinition:
     monkeypatch.setenv("MOO_MARKETS_STEP_RETRIES", retries)
     monkeypatch.setenv("MOO_MARKETS_STEP_RETRY_DELAY_SECONDS", "0")
-    from moo_markets.definitions import defs
-
-    return defs().resolve_job_def("listed_companies_job")
+    return build_definitions(load_settings()).resolve_job_def("listed_companies_job")
 
 
 def run(job_def, sim, make_jquants, url):
@@ -57,9 +57,9 @@ def test_final_failure_keeps_the_clients_message(
 
 def test_bad_settings_are_rejected(monkeypatch) -> None:
     monkeypatch.setenv("MOO_MARKETS_STEP_RETRIES", "many")
-    with pytest.raises(RetryConfigError, match="MOO_MARKETS_STEP_RETRIES"):
-        step_retry_policy()
+    with pytest.raises(SettingsError, match="MOO_MARKETS_STEP_RETRIES"):
+        load_settings()
     monkeypatch.setenv("MOO_MARKETS_STEP_RETRIES", "3")
     monkeypatch.setenv("MOO_MARKETS_STEP_RETRY_DELAY_SECONDS", "5")
-    policy = step_retry_policy()
+    policy = step_retry_policy(load_settings())
     assert (policy.max_retries, policy.delay, policy.backoff) == (3, 5, dg.Backoff.EXPONENTIAL)

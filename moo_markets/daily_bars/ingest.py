@@ -149,8 +149,8 @@ class _Fetcher:
         started = time.monotonic()
         iso = day.isoformat()
         pages = [rows.bar_page(page, date=iso) for page in client.daily_bars_on(day)]
-        rows = sum(len(p) for p in pages)
-        if rows == 0:
+        row_count = sum(len(p) for p in pages)
+        if row_count == 0:
             raise NoBarsError(
                 f"J-Quants returned no daily bars for business day {iso}: not published yet "
                 "(about 16:30 JST) or outside the plan's window; stored rows are kept"
@@ -170,7 +170,7 @@ class _Fetcher:
                     for row in page.rows
                     if row.get("AdjFactor") not in (1, None)
                 )
-        if len(codes) != rows:
+        if len(codes) != row_count:
             raise rows.BarDataError(f"J-Quants returned duplicate codes for {iso}")
         to_refetch = self._codes_to_refetch(splits)
         histories = [
@@ -182,7 +182,7 @@ class _Fetcher:
             day=day,
             hol_div=hol_div,
             session=True,
-            rows=rows,
+            rows=row_count,
             codes=len(codes),
             no_trade=no_trade,
             split_codes=sorted(splits),

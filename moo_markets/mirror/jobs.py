@@ -130,7 +130,7 @@ def sync_jobs(
         from moo_markets.mirror.sync import SyncSummary
 
         summary = SyncSummary()
-    schedules = schedules if schedules is not None else catalog_schedules(catalog)
+    schedules = schedules if schedules is not None else catalog_schedules(catalog=catalog)
     existing = {row.id: row for row in connection.execute(sa.select(jobs))}
     if only_missing and all(job.id in existing for job in catalog):
         return summary

@@ -89,8 +89,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head
 
 
-def startup_check(url: str | None = None) -> None:
-    """The code location's check: upgrade if behind (one line), warn if unreachable."""
+def startup_check(url: str | None = None, logger: logging.Logger = log) -> None:
+    """The code location's check: upgrade if behind (one line), warn if unreachable.
+
+    ``logger``: the code location passes Dagster's, so the line shows in its processes."""
     engine = get_engine(url)
     where = redact(str(engine.url))
     try:
@@ -98,7 +100,7 @@ def startup_check(url: str | None = None) -> None:
     except WarehouseConfigError:
         raise
     except sa.exc.DBAPIError as exc:
-        log.warning(
+        logger.warning(
             "warehouse %s is unreachable (%s): schema not checked; runs and the SQL mirror "
             "need it, the next code location load checks again",
             where,
@@ -106,4 +108,4 @@ def startup_check(url: str | None = None) -> None:
         )
         return
     if before != head:
-        log.info("warehouse schema upgraded from %s to %s on %s", before or "empty", head, where)
+        logger.info("warehouse schema upgraded from %s to %s on %s", before or "empty", head, where)

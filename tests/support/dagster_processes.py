@@ -22,7 +22,7 @@ import requests
 import sqlalchemy as sa
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 

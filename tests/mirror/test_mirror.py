@@ -22,22 +22,19 @@ import sqlalchemy as sa
 from dagster import RunsFilter
 
 from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, JOBS, LISTED_COMPANIES
+from moo_markets.core.settings import SettingsError, load_settings
+from moo_markets.core.time import in_tokyo
+from moo_markets.definitions import build_definitions as build_location
 from moo_markets.mirror import build_definitions, build_sensor
-from moo_markets.mirror.sensor import INTERVAL_ENV, SENSOR_NAME, MirrorConfigError, parse_cursor
-from moo_markets.mirror.sync import (
-    ScheduleSpec,
-    catalog_schedules,
-    is_enabled,
-    next_tick,
-    sync,
-    utc,
-)
+from moo_markets.mirror.jobs import ScheduleSpec, catalog_schedules, is_enabled, next_tick
+from moo_markets.mirror.sensor import SENSOR_NAME, parse_cursor
+from moo_markets.mirror.sync import sync
 from moo_markets.warehouse import get_engine
-from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.engine import dispose_engines
+from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.schema import job_executions, jobs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 UTC = dt.UTC
 JST = dt.timezone(dt.timedelta(hours=9))
 
@@ -355,8 +352,13 @@ def test_runs_of_every_kind_are_mirrored_with_status_and_error(warehouse_url, in
     assert summary.runs_outside_catalog == 1
     expected = {
         ok_job: (1, "completed", None, None),
-        scheduled_failure: (1, "failed", "RuntimeError: J-Quants answered HTTP 500 twice", None),
-        ui_failure: (1, "failed", "J-Quants returned no listed companies", None),
+        scheduled_failure: (
+            1,
+            "failed",
+            "listed_companies: RuntimeError: J-Quants answered HTTP 500 twice",
+            None,
+        ),
+        ui_failure: (1, "failed", "listed_companies: J-Quants returned no listed companies", None),
         backfill: (2, "completed", None, "2024-01-04"),
         partitioned_job: (2, "completed", None, "2024-01-05"),
         ephemeral: (1, "completed", None, None),
@@ -373,20 +375,20 @@ def test_runs_of_every_kind_are_mirrored_with_status_and_error(warehouse_url, in
         record = runs.record(run_id)
         assert row.dagster_status == record.dagster_run.status.value
         if record.start_time is not None:
-            assert utc(row.started_at) == dt.datetime.fromtimestamp(record.start_time, UTC)
+            assert in_tokyo(row.started_at) == dt.datetime.fromtimestamp(record.start_time, UTC)
         else:  # queued / canceled before starting: the creation time
-            assert utc(row.started_at) == record.create_timestamp
+            assert in_tokyo(row.started_at) == record.create_timestamp
         if row.status == "running":
             assert row.completed_at is None
         else:
-            assert utc(row.completed_at) == dt.datetime.fromtimestamp(record.end_time, UTC)
-        assert utc(row.inserted_at) == utc(row.updated_at)
+            assert in_tokyo(row.completed_at) == dt.datetime.fromtimestamp(record.end_time, UTC)
+        assert in_tokyo(row.inserted_at) == in_tokyo(row.updated_at)
 
     job_table = job_rows(warehouse_url)
     assert sorted(job_table) == [job.id for job in JOBS]
     for job in JOBS:
-        latest = max(utc(r.started_at) for r in rows.values() if r.job_id == job.id)
-        assert utc(job_table[job.id].last_run_at) == latest
+        latest = max(in_tokyo(r.started_at) for r in rows.values() if r.job_id == job.id)
+        assert in_tokyo(job_table[job.id].last_run_at) == latest
         assert job_table[job.id].job_type == job.job_type
         assert job_table[job.id].name == job.name
 
@@ -406,8 +408,8 @@ def test_a_run_changing_state_updates_its_row_in_place(warehouse_url, instance, 
     assert after.id == before.id
     assert after.status == "stopped"
     assert after.error_message == "Run canceled by run monitoring: queued for more than 600 s"
-    assert utc(after.inserted_at) == utc(before.inserted_at)
-    assert utc(after.updated_at) > utc(before.updated_at)
+    assert in_tokyo(after.inserted_at) == in_tokyo(before.inserted_at)
+    assert in_tokyo(after.updated_at) > in_tokyo(before.updated_at)
 
 
 def test_a_second_sync_with_nothing_new_changes_nothing(warehouse_url, instance, runs):
@@ -548,24 +550,22 @@ def _root(error: BaseException) -> BaseException:
 
 
 def test_sensor_interval_status_and_target(monkeypatch) -> None:
-    monkeypatch.delenv(INTERVAL_ENV, raising=False)
-    [sensor] = build_definitions().sensors
+    monkeypatch.delenv("MOO_MARKETS_MIRROR_INTERVAL_SECONDS", raising=False)
+    [sensor] = build_definitions(load_settings()).sensors
     assert sensor.name == SENSOR_NAME
     assert sensor.minimum_interval_seconds == 15
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert not sensor.targets  # it launches nothing
-    monkeypatch.setenv(INTERVAL_ENV, "2")
-    assert build_definitions().sensors[0].minimum_interval_seconds == 2
-    monkeypatch.setenv(INTERVAL_ENV, "soon")
-    with pytest.raises(MirrorConfigError, match=INTERVAL_ENV):
-        build_definitions()
+    monkeypatch.setenv("MOO_MARKETS_MIRROR_INTERVAL_SECONDS", "2")
+    assert build_definitions(load_settings()).sensors[0].minimum_interval_seconds == 2
+    monkeypatch.setenv("MOO_MARKETS_MIRROR_INTERVAL_SECONDS", "soon")
+    with pytest.raises(SettingsError, match="MOO_MARKETS_MIRROR_INTERVAL_SECONDS"):
+        load_settings()
 
 
 def test_the_code_location_carries_the_sensor(monkeypatch) -> None:
-    monkeypatch.setenv(INTERVAL_ENV, "7")
-    from moo_markets.definitions import defs
-
-    sensor = defs().resolve_sensor_def(SENSOR_NAME)
+    monkeypatch.setenv("MOO_MARKETS_MIRROR_INTERVAL_SECONDS", "7")
+    sensor = build_location(load_settings()).resolve_sensor_def(SENSOR_NAME)
     assert sensor.minimum_interval_seconds == 7
 
 
@@ -576,7 +576,7 @@ def test_next_tick_is_the_schedule_tick_in_tokyo() -> None:
     friday_morning = dt.datetime(2024, 1, 5, 9, 0, tzinfo=JST)  # after Friday's 08:15 tick
     monday = next_tick("15 8 * * 1-5", "Asia/Tokyo", friday_morning)
     assert monday == dt.datetime(2024, 1, 8, 8, 15, tzinfo=JST)
-    assert monday.tzinfo == UTC
+    assert monday.utcoffset() == dt.timedelta(hours=9)
     before = dt.datetime(2024, 1, 5, 8, 14, 59, tzinfo=JST)
     assert next_tick("15 8 * * 1-5", "Asia/Tokyo", before) == dt.datetime(
         2024, 1, 5, 8, 15, tzinfo=JST

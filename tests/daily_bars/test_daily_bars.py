@@ -16,12 +16,14 @@ import pytest
 import sqlalchemy as sa
 
 from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG
+from moo_markets.core.settings import load_settings
 from moo_markets.daily_bars import build_definitions, checks, store
+from moo_markets.daily_bars import rows as bar_rows
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
 from moo_markets.jobs import JQUANTS_POOL, JQUANTS_TAG
 from moo_markets.jquants_sim import Dataset
-from moo_markets.warehouse import get_engine
+from moo_markets.warehouse import bulk, get_engine
 from moo_markets.warehouse.resource import WarehouseResource
 from moo_markets.warehouse.schema import BAR_COLUMNS
 from moo_markets.warehouse.schema import daily_bars as bars_table
@@ -303,7 +305,8 @@ def test_backfill_of_a_range_in_one_run(
     sim = make_simulator()
     first, last = dt.date(2026, 2, 2), dt.date(2026, 2, 15)
     defs = dg.Definitions.merge(
-        build_definitions(), dg.Definitions(resources=resources(sim, warehouse_url, make_jquants))
+        build_definitions(load_settings()),
+        dg.Definitions(resources=resources(sim, warehouse_url, make_jquants)),
     )
     result = defs.resolve_job_def(DAILY_BARS.job_name).execute_in_process(
         instance=instance,
@@ -407,7 +410,7 @@ def test_step_retry_resumes_after_the_committed_days(
     sim = make_simulator(burst_500_every=calendar_pages + 3, burst_500_length=2)
     sessions = business_days(sim, first, last)
     defs = dg.Definitions.merge(
-        build_definitions(),
+        build_definitions(load_settings()),
         dg.Definitions(resources=resources(sim, sqlite_database, make_jquants, max_attempts=2)),
     )
     result = defs.resolve_job_def(DAILY_BARS.job_name).execute_in_process(
@@ -460,7 +463,7 @@ def test_half_finished_write_rolls_back(simulator, warehouse_url, make_jquants, 
     dialect = get_engine(warehouse_url).dialect.name
 
     def batches():
-        yield store.prepare(store.bar_page(page[:2000], date=MONDAY.isoformat()), dialect)
+        yield bar_rows.prepare(bar_rows.bar_page(page[:2000], date=MONDAY.isoformat()), dialect)
         raise RuntimeError("connection lost mid-day")
 
     with pytest.raises(RuntimeError), get_engine(warehouse_url).begin() as connection:
@@ -501,14 +504,14 @@ def test_checks_catch_broken_days(simulator, sqlite_database, make_jquants, inst
 
 def test_fractional_volume_is_refused() -> None:
     row = {"Date": "2026-03-02", "Code": "72030", "Vo": 100.5, "Va": 1000.0}
-    with pytest.raises(store.BarDataError, match="Vo"):
-        list(store.bar_page([row], date="2026-03-02").values())
-    page = store.bar_page([{**row, "Vo": 24318700.0, "Va": 69836512300.0}], date="2026-03-02")
+    with pytest.raises(bar_rows.BarDataError, match="Vo"):
+        list(bar_rows.bar_page([row], date="2026-03-02").values())
+    page = bar_rows.bar_page([{**row, "Vo": 24318700.0, "Va": 69836512300.0}], date="2026-03-02")
     (values,) = page.values()
     assert values[page.columns.index("turnover_value")] == 69836512300
     assert type(values[page.columns.index("volume")]) is int
-    with pytest.raises(store.BarDataError, match="unexpected row"):
-        list(store.bar_page([row], date="2026-03-03").values())
+    with pytest.raises(bar_rows.BarDataError, match="unexpected row"):
+        list(bar_rows.bar_page([row], date="2026-03-03").values())
 
 
 def test_strings_are_stored_verbatim_whatever_they_hold(warehouse_url) -> None:
@@ -522,8 +525,8 @@ def test_strings_are_stored_verbatim_whatever_they_hold(warehouse_url) -> None:
     dialect = get_engine(warehouse_url).dialect.name
     with get_engine(warehouse_url).begin() as connection:
         for page in pages:
-            prepared = store.prepare(store.bar_page(page, date="2026-03-02"), dialect)
-            store.insert_rows(connection, prepared)
+            prepared = bar_rows.prepare(bar_rows.bar_page(page, date="2026-03-02"), dialect)
+            bulk.insert_rows(connection, prepared, bars_table.name)
     rows = {r["code"]: r for r in stored(warehouse_url, date=MONDAY)}
     assert rows.keys() == {"null", odd}
     assert (rows["null"]["upper_limit"], rows["null"]["lower_limit"]) == (",", "0")
@@ -565,7 +568,7 @@ def stored_calendar(simulator, sqlite_database) -> WarehouseResource:
 def definitions_with(warehouse: WarehouseResource) -> dg.Definitions:
     """The job type's definitions with resources bound (no J-Quants call is made)."""
     return dg.Definitions.merge(
-        build_definitions(),
+        build_definitions(load_settings()),
         dg.Definitions(
             resources={"jquants": dg.ResourceDefinition.none_resource(), "warehouse": warehouse}
         ),

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from moo_markets.core.catalog import JOBS
-from moo_markets.core.runs import FINISHED_DAGSTER_STATUSES
+from moo_markets.core.runs import FINISHED
 
 _OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 _counter = itertools.count()
@@ -72,7 +72,7 @@ class FakeDagster:
     ) -> str:
         run_id = str(uuid.uuid4())
         created = created if created is not None else time.time() + next(_counter) * 1e-3
-        finished = status in FINISHED_DAGSTER_STATUSES
+        finished = status in FINISHED
         self.runs[run_id] = {
             "runId": run_id,
             "status": status,
@@ -273,7 +273,7 @@ class FakeDagster:
             run = self.runs.get(run_id)
             if run is None:
                 data[alias] = {"__typename": "RunNotFoundError", "message": "not found"}
-            elif run["status"] in FINISHED_DAGSTER_STATUSES:
+            elif run["status"] in FINISHED:
                 data[alias] = {
                     "__typename": "TerminateRunFailure",
                     "message": "run is not in a cancelable state",

@@ -6,8 +6,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from moo_markets.maintenance.freshness import BARS_DUE, evaluate
 from moo_markets.core.time import JST
+from moo_markets.maintenance.freshness import BARS_DUE, evaluate
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.schema import daily_bars, trading_calendar
 

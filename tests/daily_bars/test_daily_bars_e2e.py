@@ -14,7 +14,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from dagster_processes import wait_for
+from support.dagster_processes import wait_for
 
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.schema import daily_bars

@@ -14,10 +14,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from support.fake_dagster import FakeDagster
 
-from moo_markets.api import Settings, create_app
-from moo_markets.api.testing import FakeDagster
+from moo_markets.api import create_app
 from moo_markets.core.catalog import LISTED_COMPANIES
+from moo_markets.core.settings import Settings
 
 MAX_EXAMPLES = 40
 

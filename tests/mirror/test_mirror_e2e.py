@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from dagster_processes import wait_for
+from support.dagster_processes import wait_for
 
 from moo_markets.core.catalog import DAILY_BARS, JOBS, LISTED_COMPANIES
+from moo_markets.core.runs import FINISHED, job_type_for_run, scheduler_status
 from moo_markets.mirror.sensor import SENSOR_NAME
-from moo_markets.core.runs import FINISHED_DAGSTER_STATUSES, job_type_for_run, scheduler_status
 from moo_markets.warehouse import resolve_database_url
 from moo_markets.warehouse.schema import job_executions, jobs
 
@@ -74,7 +74,7 @@ class Ui:
 
     def wait_finished(self, run_id: str, timeout: float = 180) -> dict[str, Any]:
         return wait_for(
-            lambda: (r := self.run(run_id))["status"] in FINISHED_DAGSTER_STATUSES and r,
+            lambda: (r := self.run(run_id))["status"] in FINISHED and r,
             timeout,
             interval=0.2,
             message=f"run {run_id} to finish",

@@ -17,10 +17,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from support.fake_dagster import FakeDagster
 
-from moo_markets.api import Settings, create_app
-from moo_markets.api.testing import FakeDagster
+from moo_markets.api import create_app
 from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, LISTED_COMPANIES
+from moo_markets.core.settings import Settings
 
 TOKEN = "s3cret-token-for-tests"
 
@@ -614,9 +615,10 @@ def test_cli_reports_bad_settings(monkeypatch, capsys):
     cli.add_arguments(parser)
     assert cli.run(parser.parse_args(["--port", "4999"])) == 2
     out = capsys.readouterr()
-    assert "dagster_url" in out.err and TOKEN not in out.err + out.out
+    assert "MOO_MARKETS_DAGSTER_URL" in out.err and TOKEN not in out.err + out.out
+    assert len(out.err.strip().splitlines()) == 1
     assert cli.run(parser.parse_args(["--dagster-url", "http://h:1", "--port", "70000"])) == 2
-    assert "api_port" in capsys.readouterr().err
+    assert "MOO_MARKETS_API_PORT" in capsys.readouterr().err
 
 
 def test_apps_are_independent(fake):

@@ -39,7 +39,7 @@ DAY = dt.date(2026, 2, 27)  # a Friday
 MASTER = "/equities/master"
 BARS = "/equities/bars/daily"
 CALENDAR = "/markets/calendar"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

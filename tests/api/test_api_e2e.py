@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from dagster_processes import free_port, wait_for
+from support.dagster_processes import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
