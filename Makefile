@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test lint bench-pacing bench-backfill bench-ingest bench-api clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ dev: install
 test: install
 	$(BIN)/ruff check moo_markets tests bench
 	$(BIN)/pytest
+
+## Everything but the end-to-end tests (those marked e2e start Dagster processes).
+test-fast: install
+	$(BIN)/ruff check moo_markets tests bench
+	$(BIN)/pytest -m "not e2e"
 
 lint: install
 	$(BIN)/ruff check moo_markets tests bench

@@ -22,6 +22,20 @@ from moo_markets.warehouse.engine import dispose_engines, get_engine
 from moo_markets.warehouse.migrate import upgrade
 
 POSTGRES_ENV = "MOO_MARKETS_TEST_POSTGRES_URL"
+STACK_FIXTURES = {"dagster_stack", "ops_stack"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """`make test-fast` (-m "not e2e") must never start Dagster: a test using a stack
+    without the e2e marker is an error, not a slow surprise."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if STACK_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("e2e") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"tests using a Dagster stack must be marked e2e: {unmarked}")
 SIM_API_KEY = "sim-test-key-not-a-secret"
 
 
