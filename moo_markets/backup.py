@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from moo_markets.warehouse.engine import (
+    VERSION_TABLE,
     WarehouseConfigError,
     check_not_dagster_storage,
     dispose_engines,
@@ -28,7 +29,6 @@ from moo_markets.warehouse.engine import (
     redact,
     resolve_database_url,
 )
-from moo_markets.warehouse.migrate import VERSION_TABLE
 
 
 class BackupError(RuntimeError):

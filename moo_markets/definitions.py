@@ -12,7 +12,7 @@ import dagster as dg
 
 from moo_markets import daily_bars, listed_companies, maintenance
 from moo_markets.core.settings import Settings, load_settings
-from moo_markets.mirror import build_definitions as build_mirror_definitions
+from moo_markets.mirror.sensor import build_definitions as build_mirror_definitions
 from moo_markets.resources import build_resources
 from moo_markets.warehouse.migrate import startup_check
 

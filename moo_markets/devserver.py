@@ -20,8 +20,6 @@ from pathlib import Path
 
 import yaml
 
-from moo_markets.jobs import JQUANTS_POOL
-
 SIMULATOR_PORT = 8765
 
 
@@ -88,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
                 [str(bin_dir / "moo-markets"), "jquants-sim", "--port", str(SIMULATOR_PORT)],
             )
         )
+    from moo_markets.jobs import JQUANTS_POOL  # imports Dagster: only when `dev` runs
+
     # One J-Quants run at a time (see dagster.yaml); idempotent.
     subprocess.run(
         [str(bin_dir / "dagster"), "instance", "concurrency", "set", JQUANTS_POOL, "1"],

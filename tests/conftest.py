@@ -36,6 +36,8 @@ def pytest_collection_modifyitems(items) -> None:
     ]
     if unmarked:
         raise pytest.UsageError(f"tests using a Dagster stack must be marked e2e: {unmarked}")
+
+
 SIM_API_KEY = "sim-test-key-not-a-secret"
 
 

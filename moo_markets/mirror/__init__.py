@@ -3,10 +3,6 @@
 
 Dagster stays the source of truth; the mirror only follows it (``sync``, over
 ``jobs`` and ``runs``), driven by a cursor sensor (``sensor``) and, on demand,
-``moo-markets mirror sync``.
+``moo-markets mirror sync``. The package itself imports nothing, so the
+``moo-markets`` commands start without loading Dagster until they need it.
 """
-
-from moo_markets.mirror.sensor import SENSOR_NAME, build_definitions, build_sensor
-from moo_markets.mirror.sync import SyncSummary, sync
-
-__all__ = ["SENSOR_NAME", "SyncSummary", "build_definitions", "build_sensor", "sync"]

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine, make_url
 
 log = logging.getLogger(__name__)
 
+VERSION_TABLE = "moo_markets_alembic_version"
+"""Alembic's version table, renamed so the warehouse is never mistaken for Dagster's storage."""
 DEFAULT_SQLITE_FILE = Path("data") / "moo_markets.db"
 
 # Tables Dagster's own storage creates; finding them means the URL points at

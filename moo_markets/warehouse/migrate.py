@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from moo_markets.warehouse.engine import (
+    VERSION_TABLE,
     WarehouseConfigError,
     check_not_dagster_storage,
     get_engine,
@@ -32,7 +33,6 @@ from moo_markets.warehouse.engine import (
 
 log = logging.getLogger(__name__)
 
-VERSION_TABLE = "moo_markets_alembic_version"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

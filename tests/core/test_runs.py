@@ -35,16 +35,14 @@ def wrapped(error: ErrorInfo) -> ErrorInfo:
     """How Dagster reports a step's exception: its wrapper, the user's error as cause."""
     return ErrorInfo(
         "DagsterExecutionStepExecutionError",
-        'dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while '
+        "dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while "
         'executing op "listed_companies":\n',
         error,
     )
 
 
 def test_statuses_and_the_three_sets():
-    assert [runs.scheduler_status(s) for s in ("QUEUED", "STARTED", "CANCELING")] == [
-        "running"
-    ] * 3
+    assert [runs.scheduler_status(s) for s in ("QUEUED", "STARTED", "CANCELING")] == ["running"] * 3
     assert runs.scheduler_status("SUCCESS") == "completed"
     assert runs.scheduler_status("FAILURE") == "failed"
     assert runs.scheduler_status("CANCELED") == "stopped"
@@ -103,7 +101,9 @@ def test_step_errors_are_step_key_and_short_exception_name():
         "FAILURE",
         step_events=(
             StepEvent("daily_bars", "failure", wrapped(user("JQuantsRequestError", "HTTP 403"))),
-            StepEvent("trading_calendar", "failure", wrapped(ErrorInfo("ValueError", "ValueError: x\n"))),
+            StepEvent(
+                "trading_calendar", "failure", wrapped(ErrorInfo("ValueError", "ValueError: x\n"))
+            ),
         ),
     )
     assert runs.error_message(failed) == (
@@ -147,7 +147,9 @@ def test_run_failure_outside_steps_and_stop_reasons():
     assert runs.error_message(crashed) == "Run worker process exited unexpectedly\nOSError: killed"
     canceled = view("CANCELED", cancel_message="Run was forcibly marked as canceled.")
     assert runs.error_message(canceled) == "Run was forcibly marked as canceled."
-    recorded = view("CANCELED", cancel_message="generic", stop_reason="run worker process 7 is gone")
+    recorded = view(
+        "CANCELED", cancel_message="generic", stop_reason="run worker process 7 is gone"
+    )
     assert runs.error_message(recorded) == "run worker process 7 is gone"
     assert runs.error_message(view("SUCCESS", stop_reason="ignored")) is None
 

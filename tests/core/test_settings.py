@@ -91,7 +91,9 @@ def test_the_readme_configuration_table_lists_every_setting():
     for line in text.splitlines():
         if line.startswith("| `"):
             first_cell = line.split("|")[1]
-            documented |= set(re.findall(r"`((?:MOO_MARKETS|JQUANTS|DAGSTER)_[A-Z0-9_]+)`", first_cell))
+            documented |= set(
+                re.findall(r"`((?:MOO_MARKETS|JQUANTS|DAGSTER)_[A-Z0-9_]+)`", first_cell)
+            )
     documented.discard("DAGSTER_POSTGRES_URL")  # read by Dagster's instance, not by moo_markets
     assert documented == set(env_names()) | {"DAGSTER_HOME"}
     assert set(Settings.model_fields) == set(env_names().values())

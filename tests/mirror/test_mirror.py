@@ -25,9 +25,8 @@ from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, JOBS, LISTED_COMP
 from moo_markets.core.settings import SettingsError, load_settings
 from moo_markets.core.time import in_tokyo
 from moo_markets.definitions import build_definitions as build_location
-from moo_markets.mirror import build_definitions, build_sensor
 from moo_markets.mirror.jobs import ScheduleSpec, catalog_schedules, is_enabled, next_tick
-from moo_markets.mirror.sensor import SENSOR_NAME, parse_cursor
+from moo_markets.mirror.sensor import SENSOR_NAME, build_definitions, build_sensor, parse_cursor
 from moo_markets.mirror.sync import sync
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.engine import dispose_engines

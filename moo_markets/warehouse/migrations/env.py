@@ -6,9 +6,8 @@ database where Dagster (which also uses Alembic) keeps its storage.
 
 from alembic import context
 
+from moo_markets.warehouse.engine import VERSION_TABLE
 from moo_markets.warehouse.schema import metadata
-
-VERSION_TABLE = "moo_markets_alembic_version"
 
 connection = context.config.attributes["connection"]
 context.configure(
