@@ -197,8 +197,11 @@ def dagster_stack(tmp_path_factory, simulator):
         "MOO_MARKETS_DATABASE_URL": warehouse_url,
         "MOO_MARKETS_LISTED_COMPANIES_CRON": "* * * * *",
         "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "2",
-        # Failing-run tests should fail once, not wait out the production retry policy.
-        "MOO_MARKETS_STEP_RETRIES": "0",
+        # One immediate step retry: runs of the catalog jobs exercise the retry policy (the
+        # error text after retries are exhausted) without waiting out production's delays.
+        # UI Materialize (__ASSET_JOB) runs have no retry policy: they fail at once.
+        "MOO_MARKETS_STEP_RETRIES": "1",
+        "MOO_MARKETS_STEP_RETRY_DELAY_SECONDS": "0",
     }
     stack = DagsterProcesses(home, env, log_dir=base / "logs")
     stack.warehouse_url = warehouse_url

@@ -26,6 +26,7 @@ from support.dagster_processes import (
     wait_for,
     write_instance,
 )
+from support.graphql import DagsterUi
 
 from moo_markets.jquants_sim import max_in_window
 from moo_markets.warehouse import get_engine
@@ -35,35 +36,7 @@ from moo_markets.warehouse.schema import job_executions
 pytestmark = pytest.mark.e2e
 
 KEY = "ops-test-key"
-REPO = {"repositoryLocationName": "moo_markets", "repositoryName": "__repository__"}
-LAUNCH = """
-mutation Launch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}"""
-RUNS = """
-query Runs($ids: [String!]) {
-  runsOrError(filter: {runIds: $ids}) { ... on Runs { results { runId status startTime endTime } } }
-}"""
-EVENTS = """
-query Events($runId: ID!) {
-  runOrError(runId: $runId) { ... on Run { eventConnection { events { __typename ... on MessageEvent { message } } } } }
-}"""
-SCHEDULE = """
-query Schedule($selector: ScheduleSelector!) {
-  scheduleOrError(scheduleSelector: $selector) { ... on Schedule { scheduleState { id status } } }
-}"""
-START = """
-mutation Start($selector: ScheduleSelector!) {
-  startSchedule(scheduleSelector: $selector) { __typename }
-}"""
-STOP = """
-mutation Stop($id: String!) { stopRunningSchedule(id: $id) { __typename } }
-"""
+SCHEDULE = "daily_bars_schedule"
 
 
 @pytest.fixture(scope="module")
@@ -113,50 +86,22 @@ def ops_stack(tmp_path_factory):
             drop_database(url)
 
 
-def launch(
-    stack, job_name: str, tags: dict[str, str] | None = None, assets: list[str] | None = None
-) -> str:
-    selector = {**REPO, "jobName": job_name}
-    if assets:
-        selector["assetSelection"] = [{"path": [a]} for a in assets]
-    params = {
-        "selector": selector,
-        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]},
-    }
-    result = stack.graphql(LAUNCH, {"params": params})["launchRun"]
-    assert result["__typename"] == "LaunchRunSuccess", result
-    return result["run"]["runId"]
-
-
-def runs(stack, ids: list[str]) -> dict[str, dict]:
-    return {r["runId"]: r for r in stack.graphql(RUNS, {"ids": ids})["runsOrError"]["results"]}
-
-
-def wait_finished(stack, ids: list[str], timeout: float = 180) -> dict[str, dict]:
-    def done():
-        current = runs(stack, ids)
-        finished = all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in current.values())
-        return current if finished and len(current) == len(ids) else None
-
-    return wait_for(done, timeout=timeout, interval=1, message=f"runs {ids} to finish")
-
-
 def bars_range(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
 def test_concurrent_jquants_runs_share_one_budget(ops_stack) -> None:
-    sim = ops_stack.sim
+    sim, ui = ops_stack.sim, DagsterUi(ops_stack)
     sim.reset_stats()
     ids = [
-        launch(ops_stack, "daily_bars_job", bars_range("2026-03-02", "2026-03-06")),
+        ui.launch("daily_bars_job", tags=bars_range("2026-03-02", "2026-03-06")),
         # The UI's Materialize button / a backfill: same assets, launched as __ASSET_JOB.
-        launch(
-            ops_stack, "__ASSET_JOB", bars_range("2026-02-02", "2026-02-06"), assets=["daily_bars"]
+        ui.launch(
+            "__ASSET_JOB", tags=bars_range("2026-02-02", "2026-02-06"), assets=["daily_bars"]
         ),
-        launch(ops_stack, "listed_companies_job"),
+        ui.launch("listed_companies_job"),
     ]
-    final = wait_finished(ops_stack, ids)
+    final = ui.wait_all_finished(ids)
     assert {r["status"] for r in final.values()} == {"SUCCESS"}, final
     assert sim.stats.by_status.get(429, 0) == 0
     # Serialised: no two of them were running at the same time.
@@ -172,27 +117,17 @@ def test_concurrent_jquants_runs_share_one_budget(ops_stack) -> None:
     assert max_in_window(times, 5.0) <= 10
 
 
-def _worker_pid(stack, run_id: str) -> int | None:
-    from moo_markets.core.workers import pid_from_message
-
-    events = stack.graphql(EVENTS, {"runId": run_id})["runOrError"]["eventConnection"]["events"]
-    for event in events:
-        if "Started process for run" in (event.get("message") or ""):
-            return pid_from_message(event["message"])
-    return None
-
-
 def test_run_whose_worker_and_code_server_died_is_ended_and_mirrored(ops_stack) -> None:
-    sim = ops_stack.sim
+    sim, ui = ops_stack.sim, DagsterUi(ops_stack)
     sim.inject("delay", count=1, seconds=45)
-    run_id = launch(ops_stack, "listed_companies_job")
-    pid = wait_for(lambda: _worker_pid(ops_stack, run_id), timeout=90, message="run worker pid")
-    wait_for(lambda: runs(ops_stack, [run_id])[run_id]["status"] == "STARTED", timeout=60)
+    run_id = ui.launch("listed_companies_job")
+    pid = wait_for(lambda: ui.worker_pid(run_id), timeout=90, message="run worker pid")
+    ui.wait_status(run_id, {"STARTED"})
     ops_stack.kill("code_server")
     os.kill(pid, signal.SIGKILL)
     ops_stack.start_code_server()  # a new code server, as a supervisor would restart it
 
-    final = wait_finished(ops_stack, [run_id], timeout=120)[run_id]
+    final = ui.wait_finished(run_id, timeout=120)
     assert final["status"] == "CANCELED"
 
     def mirrored():
@@ -206,33 +141,25 @@ def test_run_whose_worker_and_code_server_died_is_ended_and_mirrored(ops_stack) 
     row = wait_for(
         lambda: (r := mirrored()) and r.status == "stopped" and r, timeout=60, message="mirror row"
     )
-    assert "worker process is gone" in (row.error_message or "")
+    # The stuck_run_sensor's reason, recorded before it ended the run.
+    assert row.error_message == f"ended by the stuck_run_sensor: run worker process {pid} is gone"
 
 
 def test_restarting_every_process_keeps_toggles_and_history(ops_stack) -> None:
-    selector = {**REPO, "scheduleName": "daily_bars_schedule"}
-    assert (
-        ops_stack.graphql(START, {"selector": selector})["startSchedule"]["__typename"]
-        == "ScheduleStateResult"
-    )
-    run_id = launch(ops_stack, "listed_companies_job")
-    wait_finished(ops_stack, [run_id])
+    ui = DagsterUi(ops_stack)
+    ui.start_schedule(SCHEDULE)
+    run_id = ui.launch("listed_companies_job")
+    ui.wait_finished(run_id)
 
     try:
         ops_stack.stop()  # every process: code server, webserver, daemon
         ops_stack.port = free_port()
         ops_stack.url = f"http://127.0.0.1:{ops_stack.port}"
         ops_stack.start()
-        state = ops_stack.graphql(SCHEDULE, {"selector": selector})["scheduleOrError"][
-            "scheduleState"
-        ]
-        assert state["status"] == "RUNNING"
-        assert runs(ops_stack, [run_id])[run_id]["status"] == "SUCCESS"
+        assert ui.schedules()[SCHEDULE]["scheduleState"]["status"] == "RUNNING"
+        assert ui.run(run_id)["status"] == "SUCCESS"
     finally:
-        state = ops_stack.graphql(SCHEDULE, {"selector": selector})["scheduleOrError"][
-            "scheduleState"
-        ]
-        ops_stack.graphql(STOP, {"id": state["id"]})
+        ui.stop_schedule(SCHEDULE)
     api_port = free_port()
     # The REST API, a separate process too, serves the same history from the new webserver.
     api = subprocess.Popen(

@@ -21,6 +21,7 @@ import httpx
 import psutil
 import pytest
 from support.dagster_processes import free_port, wait_for
+from support.graphql import DagsterUi
 
 pytestmark = pytest.mark.e2e
 
@@ -114,19 +115,6 @@ def sim(simulator):
     simulator.clear_faults()
     yield simulator
     simulator.clear_faults()
-
-
-def worker_pid(stack, run_id: str) -> int | None:
-    """The run worker's pid: the first engine event naming one (as cleanup reads it)."""
-    data = stack.graphql(
-        "query($id: ID!) { runOrError(runId: $id) { ... on Run { eventConnection { events {"
-        " __typename ... on MessageEvent { message } } } } } }",
-        {"id": run_id},
-    )
-    for event in data["runOrError"]["eventConnection"]["events"]:
-        if event["__typename"] == "EngineEvent" and "(pid: " in (event.get("message") or ""):
-            return int(event["message"].split("(pid: ")[1].split(")")[0])
-    return None
 
 
 def step_in_progress(api: Api, run_id: str) -> bool:
@@ -263,7 +251,9 @@ def test_cleanup_ends_a_run_whose_worker_was_killed(api, dagster_stack, sim):
     wait_for(
         lambda: step_in_progress(api, run_id), timeout=RUN_TIMEOUT, message="the step to start"
     )
-    pid = wait_for(lambda: worker_pid(dagster_stack, run_id), timeout=30, message="the worker pid")
+    pid = wait_for(
+        lambda: DagsterUi(dagster_stack).worker_pid(run_id), timeout=30, message="the worker pid"
+    )
     assert psutil.pid_exists(pid)
 
     # A healthy running run is left alone.
