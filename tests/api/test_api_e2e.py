@@ -1,5 +1,8 @@
 """Acceptance: the seed's curl sequence against the real thing.
 
+(Failed, stopped and cleaned-up runs are in ``tests/test_runs_agree_e2e.py``, which also
+checks that each REST execution is its SQL mirror row.)
+
 Real ``dagster-webserver`` + ``dagster-daemon`` (the session's ``dagster_stack``,
 PostgreSQL storage when MOO_MARKETS_TEST_POSTGRES_URL is set), the J-Quants
 simulator, and the API started by ``moo-markets api`` and spoken to over HTTP.
@@ -13,108 +16,15 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from support.dagster_processes import free_port, wait_for
-from support.graphql import DagsterUi
+from support.rest import BIN, Api
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "e2e-api-token-not-a-secret"
-BIN = Path(sys.executable).parent
 RUN_TIMEOUT = 120.0
-
-
-class Api:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = httpx.Client(base_url=url, timeout=90.0)
-        self.auth = {"Authorization": f"Bearer {TOKEN}"}
-
-    def get(self, path: str, **kwargs) -> httpx.Response:
-        return self.http.get(f"/api/scheduler{path}", **kwargs)
-
-    def put(self, path: str, **kwargs) -> httpx.Response:
-        kwargs.setdefault("headers", self.auth)
-        return self.http.put(f"/api/scheduler{path}", **kwargs)
-
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        kwargs.setdefault("headers", self.auth)
-        return self.http.post(f"/api/scheduler{path}", **kwargs)
-
-    def data(self, response: httpx.Response, status: int = 200):
-        assert response.status_code == status, response.text
-        return response.json()["data"]
-
-    def execution(self, run_id: str) -> dict:
-        return self.data(self.get(f"/executions/{run_id}"))
-
-    def wait_status(self, run_id: str, *statuses: str, timeout: float = RUN_TIMEOUT) -> dict:
-        def reached():
-            execution = self.execution(run_id)
-            return execution if execution["status"] in statuses else None
-
-        return wait_for(reached, timeout=timeout, message=f"run {run_id} to be {statuses}")
-
-    def run_now(self, job: str = "1", **kwargs) -> str:
-        return self.data(self.post(f"/jobs/{job}/run", **kwargs), 202)["run_id"]
-
-
-@pytest.fixture(scope="module")
-def api(dagster_stack, tmp_path_factory) -> Iterator[Api]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("api") / "api.log"
-    env = {
-        **dagster_stack.env,
-        "MOO_MARKETS_DAGSTER_URL": dagster_stack.url,
-        "MOO_MARKETS_API_TOKEN": TOKEN,
-        "MOO_MARKETS_DATABASE_URL": dagster_stack.warehouse_url,
-        "MOO_MARKETS_API_STOP_WAIT": "30",
-    }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "moo-markets"), "api", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    client = Api(f"http://127.0.0.1:{port}")
-
-    def up():
-        if process.poll() is not None:
-            raise RuntimeError(f"moo-markets api exited: {log.read_text()}")
-        try:
-            return client.http.get("/api/health").json()["data"]["dagster"]["reachable"]
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_for(up, timeout=60, message="the API to answer")
-        yield client
-    finally:
-        for job in ("1", "2"):  # leave the shared stack's schedules stopped
-            try:
-                client.put(f"/jobs/{job}/enabled", json={"enabled": False})
-            except httpx.HTTPError:
-                pass
-        client.http.close()
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        text = log.read_text()
-        assert TOKEN not in text, "the token must never be logged"
-
-
-@pytest.fixture
-def sim(simulator):
-    simulator.clear_faults()
-    yield simulator
-    simulator.clear_faults()
 
 
 def step_in_progress(api: Api, run_id: str) -> bool:
@@ -184,42 +94,6 @@ def test_status_list_enable_tick_run_now_disable(api, dagster_stack, sim):
     assert job["last_run_at"] == newest["started_at"] and job["last_run_at"].endswith("+09:00")
 
 
-def test_failing_run_shows_its_error(api, dagster_stack, sim):
-    # Every attempt fails: the first and each of the step retry policy's retries.
-    retries = int(dagster_stack.env.get("MOO_MARKETS_STEP_RETRIES", "2"))
-    delay = float(dagster_stack.env.get("MOO_MARKETS_STEP_RETRY_DELAY_SECONDS", "60"))
-    wait_for(
-        lambda: not api.data(api.get("/jobs/1"))["is_running"],
-        timeout=RUN_TIMEOUT,
-        message="no other listed_companies run to take the injected faults",
-    )
-    sim.inject("400", count=retries + 1)
-    run_id = api.run_now("listed_companies")
-    failed = api.wait_status(
-        run_id, "completed", "failed", timeout=RUN_TIMEOUT + 1.5 * delay * (2**retries - 1)
-    )
-    assert failed["status"] == "failed" and failed["dagster_status"] == "FAILURE"
-    assert "listed_companies" in failed["error_message"] and "400" in failed["error_message"]
-    step = next(s for s in failed["steps"] if s["step_key"] == "listed_companies")
-    assert step["status"] == "FAILURE" and "400" in step["error_message"]
-    listed = {e["run_id"]: e for e in api.data(api.get("/jobs/1/executions"))}
-    assert listed[run_id]["error_message"] == failed["error_message"]
-
-
-def test_stop_a_slow_run(api, sim):
-    sim.inject("delay", count=1, seconds=45)
-    run_id = api.run_now("1")
-    wait_for(
-        lambda: step_in_progress(api, run_id), timeout=RUN_TIMEOUT, message="the step to start"
-    )
-    response = api.post(f"/executions/{run_id}/stop")
-    assert response.status_code in (200, 202), response.text
-    stopped = api.wait_status(run_id, "stopped", "completed", "failed", timeout=60)
-    assert stopped["status"] == "stopped" and stopped["dagster_status"] == "CANCELED"
-    again = api.post(f"/executions/{run_id}/stop")
-    assert again.status_code == 409 and "already finished" in again.json()["errors"]["detail"]
-
-
 def test_partitioned_run_is_validated_then_launched_and_a_queued_run_stops(api, sim):
     bad = api.post("/jobs/2/run", json={"partition": "2008-05-06"})
     assert bad.status_code == 422 and "partition" in bad.json()["errors"]["detail"]
@@ -243,59 +117,6 @@ def test_partitioned_run_is_validated_then_launched_and_a_queued_run_stops(api, 
     finally:
         api.post(f"/executions/{blocker}/stop")
         api.wait_status(blocker, "stopped", "completed", "failed", timeout=60)
-
-
-def test_cleanup_ends_a_run_whose_worker_was_killed(api, dagster_stack, sim):
-    sim.inject("delay", count=1, seconds=50)
-    run_id = api.run_now("1")
-    wait_for(
-        lambda: step_in_progress(api, run_id), timeout=RUN_TIMEOUT, message="the step to start"
-    )
-    pid = wait_for(
-        lambda: DagsterUi(dagster_stack).worker_pid(run_id), timeout=30, message="the worker pid"
-    )
-    assert psutil.pid_exists(pid)
-
-    # A healthy running run is left alone.
-    assert run_id not in api.data(api.post("/cleanup"))["cleaned"]
-    assert api.execution(run_id)["status"] == "running"
-
-    # SIGKILL the daemon's process group (daemon, its code server, the run worker) and a
-    # separate code server if the stack runs one: nothing is left to notice the death.
-    worker = psutil.Process(pid)
-    separate_code_server = "code_server" in dagster_stack.processes
-    dagster_stack.kill("daemon")
-    if separate_code_server:
-        dagster_stack.kill("code_server")
-    try:
-        if worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE:
-            worker.kill()
-        wait_for(
-            lambda: (
-                not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-            ),
-            timeout=30,
-            message="the worker to die",
-        )
-        assert api.execution(run_id)["dagster_status"] == "STARTED", (
-            "Dagster alone leaves it started"
-        )
-
-        result = api.data(api.post("/cleanup", json={}))
-        assert run_id in result["cleaned"]
-        assert str(pid) in result["reasons"][run_id]
-    finally:
-        if separate_code_server:
-            dagster_stack.start_code_server()
-        dagster_stack.start_daemon()
-    stopped = api.execution(run_id)
-    assert stopped["status"] == "stopped" and stopped["dagster_status"] == "CANCELED"
-    assert stopped["completed_at"] is not None
-    wait_for(
-        lambda: api.data(api.get("/status"))["scheduler_running"],
-        timeout=120,
-        message="the restarted daemon to be healthy",
-    )
 
 
 def test_documented_errors_against_the_real_stack(api):
