@@ -618,3 +618,29 @@ def test_schedule_asks_anyway_without_a_calendar(sqlite_database) -> None:
     warehouse = WarehouseResource(database_url=sqlite_database)
     data = _tick(dt.datetime.combine(HOLIDAY, dt.time(18), tzinfo=JST), warehouse)
     assert [r.partition_key for r in data.run_requests] == [HOLIDAY.isoformat()]
+
+
+def test_codes_stored_before_is_one_query(warehouse_url) -> None:
+    engine = get_engine(warehouse_url)
+    rows = [
+        {"date": dt.date(2026, 3, 2), "code": "72030"},
+        {"date": dt.date(2026, 3, 3), "code": "72030"},
+        {"date": dt.date(2026, 3, 3), "code": "130A0"},
+        {"date": dt.date(2026, 3, 4), "code": "99840"},
+    ]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with engine.begin() as connection:
+        connection.execute(sa.insert(bars_table), rows)
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            found = store.codes_stored_before(
+                connection, ["72030", "130A0", "99840", "13010"], dt.date(2026, 3, 4)
+            )
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+    assert found == {"72030", "130A0"}
+    assert len(statements) == 1

@@ -161,3 +161,26 @@ def test_redirects_are_not_followed(make_jquants) -> None:
     finally:
         thief.shutdown()
         redirector.shutdown()
+
+
+def test_typed_endpoint_methods_own_the_paths(simulator, make_jquants) -> None:
+    """The client, not its callers, knows J-Quants' paths and parameters."""
+    client = make_jquants(simulator).client
+    simulator.reset_stats()
+    assert client.listed_companies(DAY) == simulator.dataset.master(DAY)
+    day = [row for page in client.daily_bars_on(DAY) for row in page]
+    code = day[0]["Code"]
+    history = [row for page in client.daily_bars_history(code) for row in page]
+    assert {row["Code"] for row in history} == {code} and len(history) > 1
+    calendar = client.trading_calendar(DAY, DAY + dt.timedelta(days=6))
+    assert [row["Date"] for row in calendar][0] == DAY.isoformat()
+    queries = [(path, query) for _, path, query, _ in simulator.stats.log]
+    assert queries == [
+        ("/v2/equities/master", {"date": DAY.isoformat()}),
+        ("/v2/equities/bars/daily", {"date": DAY.isoformat()}),
+        ("/v2/equities/bars/daily", {"code": code}),
+        (
+            "/v2/markets/calendar",
+            {"from": DAY.isoformat(), "to": (DAY + dt.timedelta(days=6)).isoformat()},
+        ),
+    ]
