@@ -5,13 +5,15 @@ while Dagster may be writing) and ``pg_dump``/``pg_restore`` in custom format
 for PostgreSQL. Covers everything in the moo_markets database: market data,
 the scheduler mirror (jobs, job_executions) and the schema version. Dagster's
 own storage (run history, schedule toggles) is a separate database: back it up
-with your PostgreSQL tooling.
+with your PostgreSQL tooling. Restore first checks that the file is a
+moo_markets backup (its schema version table), before the target is touched.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -21,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from moo_markets.warehouse.engine import (
+    DAGSTER_MARKER_TABLES,
     VERSION_TABLE,
     WarehouseConfigError,
     check_not_dagster_storage,
@@ -29,6 +32,9 @@ from moo_markets.warehouse.engine import (
     redact,
     resolve_database_url,
 )
+
+_TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE \S+ (\S+) ", re.MULTILINE)
+"""A table in ``pg_restore --list``: ``ID; OID OID TABLE schema name owner``."""
 
 
 class BackupError(RuntimeError):
@@ -79,10 +85,15 @@ def restore(url: str, path: Path) -> None:
     url = resolve_database_url(url)
     if not path.is_file():
         raise BackupError(f"no backup file at {path}")
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    # The file first: a file that is no moo_markets backup must not touch the target.
+    if sqlite:
+        _check_sqlite_backup(path)
+    else:
+        _check_postgres_backup(path)
     check_not_dagster_storage(get_engine(url))  # before anything is overwritten
     dispose_engines()
-    if make_url(url).get_backend_name() == "sqlite":
-        _check_sqlite_backup(path)
+    if sqlite:
         _sqlite_copy(str(path), make_url(url).database)
     else:
         _pg_tool(
@@ -121,11 +132,44 @@ def _check_sqlite_backup(path: Path) -> None:
         raise BackupError(f"{path} is not a moo_markets backup (no {VERSION_TABLE} table)")
 
 
-def _pg_tool(tool: str, url: str, arguments: list[str]) -> None:
-    """Run pg_dump/pg_restore; the password travels in PGPASSWORD, never on the command line."""
+def _check_postgres_backup(path: Path) -> None:
+    """Refuse anything but a ``pg_dump --format=custom`` archive of a moo_markets database.
+
+    Reads only the archive's table of contents (``pg_restore --list``, no
+    database involved): it must hold the moo_markets schema version table, and
+    must not be Dagster's storage (a dump of it restored into the warehouse
+    would otherwise add Dagster's tables, or collide on ``jobs``).
+    """
+    listing = _run_tool("pg_restore", ["--list", str(path)])
+    if listing.returncode != 0:
+        reason = listing.stderr.strip().removeprefix("pg_restore: error: ")
+        raise BackupError(
+            f"{path} is not a moo_markets backup (pg_restore cannot read it as a custom-format "
+            f"archive: {reason})"
+        )
+    tables = {match.group(1) for match in _TOC_TABLE.finditer(listing.stdout)}
+    if VERSION_TABLE not in tables:
+        raise BackupError(f"{path} is not a moo_markets backup (no {VERSION_TABLE} table)")
+    if DAGSTER_MARKER_TABLES <= tables:
+        raise BackupError(
+            f"{path} is not a moo_markets backup: it holds Dagster's storage (tables "
+            "runs, event_logs, instance_info)"
+        )
+
+
+def _run_tool(
+    tool: str, arguments: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     executable = shutil.which(tool)
     if executable is None:
         raise BackupError(f"{tool} not found: install the PostgreSQL client tools")
+    return subprocess.run(
+        [executable, *arguments], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _pg_tool(tool: str, url: str, arguments: list[str]) -> None:
+    """Run pg_dump/pg_restore; the password travels in PGPASSWORD, never on the command line."""
     parsed = make_url(url)
     env = {**os.environ}
     if parsed.password:
@@ -138,12 +182,6 @@ def _pg_tool(tool: str, url: str, arguments: list[str]) -> None:
         database=parsed.database,
         query=parsed.query,
     ).render_as_string(hide_password=False)
-    result = subprocess.run(
-        [executable, "--dbname", dsn, *arguments],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _run_tool(tool, ["--dbname", dsn, *arguments], env)
     if result.returncode != 0:
         raise BackupError(f"{tool} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")

@@ -4,6 +4,17 @@ Built by a ``@definitions`` function so the settings are read, and checked,
 when Dagster loads the location, not when Python imports the module: a bad
 value stops the load with one message naming the variable. Loading is also
 the start-up check of the warehouse schema (upgraded if behind).
+
+Every run executes its steps inside the run worker (in-process executor), for
+the catalog jobs and for the UI's Materialize/backfill runs (``__ASSET_JOB``)
+alike. With the default multiprocess executor a step is a child of the run
+worker: a ``kill -9`` of the worker left the step running and calling
+J-Quants after Dagster had marked the run failed and freed the ``jquants``
+pool for the next run. In one process, whatever ends the worker ends its
+steps. Little is lost: a run is one or two fetching assets (in dependency
+order) plus quick SQL checks, which in one process also skip a Python
+start-up each; step retries and termination work the same, and daily_bars
+keeps its own fetch threads.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         daily_bars.build_definitions(settings),
         build_mirror_definitions(settings),
         maintenance.build_definitions(settings),
-        dg.Definitions(resources=build_resources()),
+        dg.Definitions(resources=build_resources(), executor=dg.in_process_executor),
     )
 
 

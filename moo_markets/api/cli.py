@@ -38,6 +38,7 @@ def settings_for(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from moo_markets.api.exposure import dagster_exposure_warning
     from moo_markets.api.main import create_app
 
     try:
@@ -51,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
             "can start/stop jobs; set a token",
             settings.api_host,
         )
+    exposure = dagster_exposure_warning(settings)
+    if exposure:
+        log.warning(exposure)
     log.info(
         "serving the scheduler API on http://%s:%s (Dagster: %s, token %s)",
         settings.api_host,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -61,10 +62,20 @@ class DagsterError(ApiError):
 
 
 class Redactor:
-    """Replaces secret values (API token, J-Quants key) in any outgoing text."""
+    """Replaces secret values (API token, J-Quants key) in any outgoing text.
+
+    Also their URL-encoded forms: a secret a client put in a path or query
+    string reaches uvicorn's access log percent-encoded.
+    """
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        forms = {
+            form
+            for secret in secrets
+            if secret
+            for form in (secret, quote(secret), quote(secret, safe=""), quote_plus(secret))
+        }
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:

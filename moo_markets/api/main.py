@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from moo_markets.api.errors import Redactor, install_error_handlers
 from moo_markets.api.graphql import DagsterGraphQL
+from moo_markets.api.log_redaction import redact_logs
 from moo_markets.api.mirror import MirrorReader
 from moo_markets.api.routes import api_router
 from moo_markets.api.service import SchedulerService
@@ -33,13 +34,17 @@ def create_app(
     gql = DagsterGraphQL(settings, transport=transport)
     mirror = MirrorReader(settings.database_url_value)
 
+    redact = Redactor(settings.secrets())
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop_redacting = redact_logs(redact)  # uvicorn's access/error logs and ours
         try:
             yield
         finally:
             await gql.aclose()
             mirror.dispose()
+            stop_redacting()
 
     app = FastAPI(
         title="moo_markets scheduler API",
@@ -52,7 +57,7 @@ def create_app(
         strict_content_type=False,  # a body sent without Content-Type is read as JSON
     )
     app.state.settings = settings
-    app.state.redact = redact = Redactor(settings.secrets())
+    app.state.redact = redact
     app.state.service = SchedulerService(gql, settings, mirror, redact)
     install_error_handlers(app)
     app.include_router(api_router)

@@ -1,9 +1,11 @@
 """Is a run's worker process still alive on this machine?
 
-The run worker logs an engine event naming its pid ("Executing steps using
-multiprocess executor: parent process (pid: N)", or "... in process (pid: N)"). When the worker and its code server are killed together
-the run stays STARTED for ever (run monitoring asks the dead code server), so
-stuck-run cleanup looks the pid up itself. Meaningful only where the run
+The run worker logs engine events naming its pid ("Started process for run
+(pid: N)", then "Executing steps in process (pid: N)": the code location uses
+the in-process executor, so the steps run in that same process). When the
+worker and its code server are killed together the run stays STARTED for ever
+(run monitoring asks the dead code server), so stuck-run cleanup looks the pid
+up itself. Meaningful only where the run
 worker runs on this host: with the default launcher, not with Docker/K8s.
 """
 

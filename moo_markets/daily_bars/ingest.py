@@ -113,6 +113,10 @@ class _Fetcher:
         with engine.connect() as connection:
             self.has_earlier_rows = store.latest_date_before(connection, first_day) is not None
         self.stopped = threading.Event()
+        # Set once the loop is over (done, failed, or the run terminated): fetches still in
+        # flight send nothing more, neither a next page nor a retry. Dagster frees the
+        # jquants pool for the next run while this process is still exiting.
+        self.abandoned = threading.Event()
         self._local = threading.local()
         self._clients: list[JQuantsClient] = []
         self._lock = threading.Lock()
@@ -120,7 +124,7 @@ class _Fetcher:
     def client(self) -> JQuantsClient:
         client = getattr(self._local, "client", None)
         if client is None:
-            client = JQuantsClient(self.jquants.api_key, self.settings)
+            client = JQuantsClient(self.jquants.api_key, self.settings, stop=self.abandoned)
             self._local.client = client
             with self._lock:
                 self._clients.append(client)
@@ -282,6 +286,7 @@ def ingest_days(
             fill()
     finally:
         fetch.stopped.set()
+        fetch.abandoned.set()
         if pending:  # failed or interrupted (e.g. the run was terminated): don't wait for
             # an in-flight request (it may be sleeping out a 429); its result is dropped.
             pool.shutdown(wait=False, cancel_futures=True)

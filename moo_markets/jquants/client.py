@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from tenacity.wait import wait_exponential_jitter
 from moo_markets.jquants.errors import (
     JQuantsError,
     JQuantsRequestError,
+    JQuantsStopped,
     JQuantsUnavailableError,
 )
 from moo_markets.jquants.pacing import Pacer, shared_pacer
@@ -81,7 +83,15 @@ def _format_param(value: Any) -> str:
 class JQuantsClient:
     """One ``requests.Session`` against one base URL with one key."""
 
-    def __init__(self, api_key: str, settings: ClientSettings, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        settings: ClientSettings,
+        pacer: Pacer | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """``stop``, once set, ends the client's work: no further attempt or page is sent
+        and a wait between attempts is cut short (:class:`JQuantsStopped`)."""
         if not api_key:
             raise ValueError("a J-Quants API key is required (set JQUANTS_API_KEY)")
         self.settings = settings
@@ -90,6 +100,7 @@ class JQuantsClient:
             key_fingerprint(api_key), self.base_url, settings.requests_per_minute
         )
         self.stats = ClientStats()
+        self._stop = stop
         self._session = requests.Session()
         # No urllib3-level retries: every attempt must pass through the pacer.
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
@@ -168,6 +179,7 @@ class JQuantsClient:
             retry=retry_if_exception_type(_Transient),
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=self._wait,
+            sleep=self._stop.wait if self._stop is not None else time.sleep,
             before_sleep=self._before_sleep(path),
             reraise=True,
         )
@@ -182,6 +194,10 @@ class JQuantsClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ---- internals --------------------------------------------------------------
+
+    def _check_stop(self, path: str, params: Params) -> None:
+        if self._stop is not None and self._stop.is_set():
+            raise JQuantsStopped(path, params, "stopped before sending (the run is stopping)")
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -207,8 +223,10 @@ class JQuantsClient:
         return log_retry
 
     def _attempt(self, path: str, params: Params, attempt: int) -> dict[str, Any]:
+        self._check_stop(path, params)
         waited = self.pacer.acquire()
         self.stats.paced_seconds += waited
+        self._check_stop(path, params)  # the pacer may have slept
         self.stats.requests += 1
         url = f"{self.base_url}/{path.lstrip('/')}"
         started = time.monotonic()

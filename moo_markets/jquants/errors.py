@@ -36,3 +36,7 @@ class JQuantsRequestError(JQuantsError):
 
 class JQuantsUnavailableError(JQuantsError):
     """J-Quants kept failing (5xx, timeouts, broken bodies, 429s) after every allowed attempt."""
+
+
+class JQuantsStopped(JQuantsError):
+    """The caller is stopping (its run was terminated): the request was not sent."""

@@ -23,7 +23,7 @@ DEFAULT_SQLITE_FILE = Path("data") / "moo_markets.db"
 
 # Tables Dagster's own storage creates; finding them means the URL points at
 # Dagster's database, where our `jobs` table would collide with Dagster's.
-_DAGSTER_MARKER_TABLES = {"runs", "event_logs", "instance_info"}
+DAGSTER_MARKER_TABLES = {"runs", "event_logs", "instance_info"}
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -105,7 +105,7 @@ def _create_engine(url: str) -> Engine:
 def check_not_dagster_storage(engine: Engine) -> None:
     """Refuse the database holding Dagster's own storage (its ``jobs`` table collides)."""
     tables = set(sa.inspect(engine).get_table_names())
-    if _DAGSTER_MARKER_TABLES <= tables:
+    if DAGSTER_MARKER_TABLES <= tables:
         raise WarehouseConfigError(
             f"{redact(str(engine.url))} holds Dagster's own storage (tables runs, event_logs, "
             "instance_info). Give moo_markets its own database or schema: Dagster's `jobs` "
