@@ -9,6 +9,7 @@ import time
 import dagster as dg
 from pydantic import Field, field_validator
 
+from moo_markets.daily_bars import calendar
 from moo_markets.jobs import JQUANTS_POOL
 from moo_markets.jquants import JQuantsResource
 from moo_markets.listed_companies import store
@@ -49,6 +50,8 @@ def listed_companies(
 ) -> dg.MaterializeResult:
     started = time.monotonic()
     requested = parse_date(config.date) if config.date else today_jst()
+    # listed_companies_fresh, evaluated right after this asset, needs the calendar up to today.
+    calendar.hol_divs_for(context, jquants, warehouse, [today_jst()], required=False)
     rows = jquants.listed_companies(requested)
     if not rows:
         raise dg.Failure(
