@@ -229,8 +229,8 @@ STOP_LINES = [
     "stopped api",
     "stopped jquants-sim",
 ]
-HEALTHY_SECONDS = 90
-"""Long enough for the daemon's workspace refresh (60 s) and several mirror-sensor ticks."""
+HEALTHY_SECONDS = 75
+"""From start: past the daemon's first workspace refresh (60 s) and several mirror ticks."""
 BACKFILL = (dt.date(2012, 1, 4), dt.date(2025, 12, 30))
 
 
@@ -264,7 +264,7 @@ def test_moo_markets_dev_is_quiet_and_ctrl_c_ends_a_backfill_in_order(
             interval=1.0,
             message="moo-markets dev to serve the UI with the code location loaded",
         )
-        assert "Dagster UI ready at" in output.text()
+        wait_for(lambda: "Dagster UI ready at" in output.text(), timeout=30, message="ready line")
 
         # A run through the REST API, and a few reads: no per-request line may appear.
         launched = requests.post(f"{api_url}/scheduler/jobs/listed_companies/run", timeout=60)

@@ -56,10 +56,9 @@ def clean_env(tmp_path) -> dict[str, str]:
     "argv",
     [
         ["dagster", "definitions", "validate"],
-        ["dagster", "definitions", "validate", "-m", "moo_markets.definitions"],
         ["dg", "check", "defs"],
     ],
-    ids=["dagster", "dagster-m", "dg"],
+    ids=["dagster", "dg"],
 )
 def test_plain_dagster_commands_work_in_the_repository_root(argv, clean_env) -> None:
     result = subprocess.run(

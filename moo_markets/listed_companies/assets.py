@@ -50,14 +50,14 @@ def listed_companies(
 ) -> dg.MaterializeResult:
     started = time.monotonic()
     requested = parse_date(config.date) if config.date else today_jst()
-    # listed_companies_fresh, evaluated right after this asset, needs the calendar up to today.
-    calendar.hol_divs_for(context, jquants, warehouse, [today_jst()], required=False)
     rows = jquants.listed_companies(requested)
     if not rows:
         raise dg.Failure(
             f"J-Quants returned no listed companies for {requested.isoformat()}; "
             "the previous snapshot is kept unchanged"
         )
+    # listed_companies_fresh, evaluated right after this asset, needs the calendar up to today.
+    calendar.hol_divs_for(context, jquants, warehouse, [today_jst()], required=False)
     records = [store.to_record(row) for row in rows]
     snapshot_date = max(r["date"] for r in records)
 
