@@ -265,6 +265,7 @@ def test_moo_markets_dev_is_quiet_and_ctrl_c_ends_a_backfill_in_order(
             message="moo-markets dev to serve the UI with the code location loaded",
         )
         wait_for(lambda: "Dagster UI ready at" in output.text(), timeout=30, message="ready line")
+        seen.update({child.pid: child for child in _descendants(process.pid)})
 
         # A run through the REST API, and a few reads: no per-request line may appear.
         launched = requests.post(f"{api_url}/scheduler/jobs/listed_companies/run", timeout=60)
@@ -304,8 +305,15 @@ def test_moo_markets_dev_is_quiet_and_ctrl_c_ends_a_backfill_in_order(
         healthy = output.text()
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         assert process.wait(timeout=120) == 0
+        orphans = [
+            p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        ]  # before the cleanup below kills any
     finally:
-        _stop_group(process, signal.SIGKILL, timeout=5)
+        # Its children run in sessions of their own: a failing test still stops it gracefully.
+        _stop_group(process, signal.SIGINT if process.poll() is None else signal.SIGKILL)
+        for child in seen.values():
+            if child.is_running():
+                child.kill()
         output.join()
         dispose_engines()
 
@@ -318,7 +326,6 @@ def test_moo_markets_dev_is_quiet_and_ctrl_c_ends_a_backfill_in_order(
     positions = [shutdown.find(line) for line in STOP_LINES]
     assert all(p >= 0 for p in positions), shutdown
     assert positions == sorted(positions), shutdown
-    orphans = [p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not orphans, orphans
 
     monkeypatch.setenv("DAGSTER_HOME", str(home))
