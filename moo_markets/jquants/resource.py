@@ -12,6 +12,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from moo_markets.jquants.client import ClientSettings, JQuantsClient, Row
 from moo_markets.jquants.pacing import PLAN_REQUESTS_PER_MINUTE
+from moo_markets.jquants_pool import await_turn
 
 DEFAULT_BASE_URL = "https://api.jquants.com/v2"
 
@@ -59,6 +60,7 @@ class JQuantsResource(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._client = None
+        await_turn(context)  # one J-Quants run at a time, even on a misconfigured instance
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._client is not None:
