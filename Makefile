@@ -17,10 +17,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-## Run Dagster (UI on http://127.0.0.1:3000), its daemon, the REST API (:4000) and,
-## without JQUANTS_API_KEY, the J-Quants simulator. Ctrl-C stops everything.
+# Ports of `make dev`; override on the command line or in the environment,
+# e.g. `make dev UI_PORT=3100 API_PORT=4100 SIM_PORT=8766`.
+UI_PORT  ?= 3000
+API_PORT ?= 4000
+SIM_PORT ?= 8765
+
+## Run Dagster (UI on http://127.0.0.1:$(UI_PORT)), its daemon, the REST API ($(API_PORT)) and,
+## without JQUANTS_API_KEY, the J-Quants simulator ($(SIM_PORT)). Ctrl-C stops everything.
 dev: install
-	$(BIN)/moo-markets dev
+	$(BIN)/moo-markets dev --port $(UI_PORT) --api-port $(API_PORT) --sim-port $(SIM_PORT)
 
 ## Lint, then the whole test suite (PostgreSQL tests need MOO_MARKETS_TEST_POSTGRES_URL).
 test: install

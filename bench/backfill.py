@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import KEY, SimulatorProcess, _create_database, _drop_database  # noqa: E402
 
 from moo_markets.daily_bars.assets import daily_bars  # noqa: E402
+from moo_markets.daily_bars.partitions import DAILY_PARTITIONS  # noqa: E402
 from moo_markets.jquants import JQuantsResource  # noqa: E402
 from moo_markets.jquants_sim import max_in_window  # noqa: E402
 from moo_markets.warehouse.engine import dispose_engines, get_engine  # noqa: E402
@@ -144,10 +145,14 @@ def main() -> None:
         wall = ended - started
         floor = requests * 60.0 / args.rate
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        partitions = (last - first).days + 1
+        partitions = len(
+            DAILY_PARTITIONS.get_partition_keys_in_range(
+                dg.PartitionKeyRange(first.isoformat(), last.isoformat())
+            )
+        )
         print(f"run succeeded         {result.success}")
         print(
-            f"partitions            {partitions} calendar days, {len(days)} business days ({first} .. {last})"
+            f"partitions            {partitions} (weekdays), {len(days)} business days ({first} .. {last})"
         )
         print(
             f"stored                {stored_rows:,} rows on {stored_days} days ({'PostgreSQL' if args.postgres_url else 'SQLite'})"

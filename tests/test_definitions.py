@@ -115,8 +115,8 @@ def test_a_bad_setting_stops_the_load_naming_the_variable(tmp_path) -> None:
 
 
 def test_production_instance_config_loads_against_postgres(tmp_path, postgres_database) -> None:
-    """The top-level dagster.yaml builds a working instance on the real PostgreSQL."""
-    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    """deploy/dagster.yaml builds a working instance on the real PostgreSQL."""
+    (tmp_path / "dagster.yaml").write_text((ROOT / "deploy" / "dagster.yaml").read_text())
     url = sa.engine.make_url(postgres_database).set(drivername="postgresql+psycopg2")
     env = {
         **os.environ,

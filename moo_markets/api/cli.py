@@ -62,11 +62,16 @@ def run(args: argparse.Namespace) -> int:
         settings.dagster_url_for_logs,
         "required for PUT/POST" if settings.api_token else "not set",
     )
+    level = logging.getLogger().getEffectiveLevel()
+    # A line per request (uvicorn's access log, httpx's per GraphQL call) only at DEBUG.
+    per_request = level <= logging.DEBUG
+    logging.getLogger("httpx").setLevel(logging.DEBUG if per_request else logging.WARNING)
     uvicorn.run(
         create_app(settings),
         host=settings.api_host,
         port=settings.api_port,
-        log_level=logging.getLevelName(logging.getLogger().getEffectiveLevel()).lower(),
+        log_level=logging.getLevelName(level).lower(),
+        access_log=per_request,
         proxy_headers=False,
     )
     return 0

@@ -23,19 +23,19 @@ Caveat of the no-output design: an asset placed downstream of ``daily_bars``
 in the same run would be skipped; give such assets their own run.
 """
 
-import datetime as dt
 import time
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Iterator
 
 import dagster as dg
 from pydantic import Field
 
-from moo_markets.core.time import today_jst
-from moo_markets.daily_bars import checks, ingest, store
+from moo_markets.daily_bars import calendar, checks, ingest, store
 from moo_markets.daily_bars.ingest import DayResult
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, partition_date, partition_key
 from moo_markets.jobs import JQUANTS_POOL
 from moo_markets.jquants import JQuantsResource
+from moo_markets.maintenance import freshness
 from moo_markets.metadata import markdown_table
 from moo_markets.warehouse.resource import WarehouseResource
 
@@ -47,47 +47,14 @@ PREVIEW_COLUMNS = [
 SESSION_NAMES = {"1": "full day", "2": "half day"}
 
 
-@dg.asset(
-    group_name="jquants",
-    kinds={"sql"},
-    pool=JQUANTS_POOL,
-    description="TSE trading calendar from J-Quants (/markets/calendar), stored in the warehouse "
-    "table `trading_calendar` (HolDiv 1 business day, 2 half day, 0/3 closed). Refreshed by the "
-    "daily schedule; `daily_bars` also refreshes it when a requested day lies beyond it.",
-)
+@dg.asset(group_name="jquants", kinds={"sql"}, pool=JQUANTS_POOL, description=calendar.DESCRIPTION)
 def trading_calendar(
     context: dg.AssetExecutionContext, jquants: JQuantsResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    started = time.monotonic()
-    rows = jquants.trading_calendar()
-    if not rows:
-        raise dg.Failure("J-Quants returned an empty trading calendar; the stored one is kept")
-    with warehouse.begin() as connection:
-        count = store.replace_calendar(connection, rows)
-        today = today_jst()
-        upcoming = store.hol_divs(connection, today, today + dt.timedelta(days=14))
-    dates = sorted(str(r["Date"]) for r in rows)
-    business = sum(1 for r in rows if store.is_business_day(str(r["HolDiv"])))
-    context.log.info(f"stored {count} calendar days {dates[0]}..{dates[-1]} ({business} sessions)")
+    metadata = calendar.refresh(jquants, warehouse)
+    context.log.info(calendar.describe(metadata))
     return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": count,
-            "first_date": dates[0],
-            "last_date": dates[-1],
-            "business_days": business,
-            "duration_seconds": round(time.monotonic() - started, 3),
-            "jquants_requests": jquants.client.stats.requests,
-            "next_two_weeks": dg.MetadataValue.md(
-                markdown_table(
-                    [
-                        {"date": d.isoformat(), "weekday": d.strftime("%a"), "hol_div": h}
-                        for d, h in sorted(upcoming.items())
-                    ],
-                    ["date", "weekday", "hol_div"],
-                    limit=15,
-                )
-            ),
-        }
+        metadata={**metadata, "jquants_requests": jquants.client.stats.requests}
     )
 
 
@@ -115,20 +82,27 @@ class DailyBarsConfig(dg.Config):
     )
 
 
-@dg.asset(
-    partitions_def=DAILY_PARTITIONS,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[trading_calendar],
-    output_required=False,
-    check_specs=checks.CHECK_SPECS,
-    pool=JQUANTS_POOL,
-    group_name="jquants",
-    kinds={"sql"},
-    description="J-Quants daily bars (/equities/bars/daily) of every issue, one partition per "
-    "Asia/Tokyo day, stored in the warehouse table `daily_bars` keyed by (date, code). "
-    "Non-business days materialize as 'no session' without a request. Codes with a split "
-    "(AdjFactor != 1) get their adjusted history refetched and rewritten.",
-)
+with warnings.catch_warnings():
+    # Dagster 1.13 flags `backfill_policy` as beta on every import (each process and run
+    # step). Single-run backfills are what this asset is built for and tested with.
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    _daily_bars_asset = dg.asset(
+        partitions_def=DAILY_PARTITIONS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=[trading_calendar],
+        output_required=False,
+        check_specs=[*checks.CHECK_SPECS, freshness.DAILY_BARS_FRESH_SPEC],
+        pool=JQUANTS_POOL,
+        group_name="jquants",
+        kinds={"sql"},
+        description="J-Quants daily bars (/equities/bars/daily) of every issue, one partition "
+        "per weekday (Asia/Tokyo), stored in the warehouse table `daily_bars` keyed by (date, "
+        "code). Holidays materialize as 'no session' without a request. Codes with a split "
+        "(AdjFactor != 1) get their adjusted history refetched and rewritten.",
+    )
+
+
+@_daily_bars_asset
 def daily_bars(
     context: dg.AssetExecutionContext,
     config: DailyBarsConfig,
@@ -137,7 +111,7 @@ def daily_bars(
 ) -> Iterator[dg.AssetCheckResult]:
     started = time.monotonic()
     days = sorted(partition_date(k) for k in context.partition_keys)
-    hol_divs = _calendar_for(context, jquants, warehouse, days)
+    hol_divs = calendar.hol_divs_for(context, jquants, warehouse, days)
     done = _committed_earlier_in_this_run(context)
     checked = checks.RunChecks()
     if done:
@@ -184,6 +158,8 @@ def daily_bars(
         f"{time.monotonic() - started:.1f}s"
     )
     yield from checked.results()
+    with warehouse.begin() as connection:
+        yield freshness.daily_bars_fresh_result(connection)
 
 
 def _committed_earlier_in_this_run(context: dg.AssetExecutionContext) -> set[str]:
@@ -204,35 +180,6 @@ def _committed_earlier_in_this_run(context: dg.AssetExecutionContext) -> set[str
         and entry.asset_materialization.asset_key == context.asset_key
         and entry.asset_materialization.partition
     }
-
-
-def _calendar_for(
-    context: dg.AssetExecutionContext,
-    jquants: JQuantsResource,
-    warehouse: WarehouseResource,
-    days: Sequence[dt.date],
-) -> dict[dt.date, str]:
-    """HolDiv of every requested day, refreshing the stored calendar if it does not cover them."""
-    with warehouse.begin() as connection:
-        known = store.hol_divs(connection, days[0], days[-1])
-    missing = [d for d in days if d not in known]
-    if missing:
-        context.log.info(
-            f"{len(missing)} requested day(s) from {missing[0]} are not in the stored trading "
-            "calendar: refreshing it from J-Quants"
-        )
-        rows = jquants.trading_calendar()
-        with warehouse.begin() as connection:
-            store.replace_calendar(connection, rows)
-            known = store.hol_divs(connection, days[0], days[-1])
-            first, last = store.calendar_bounds(connection)
-        missing = [d for d in days if d not in known]
-        if missing:
-            raise dg.Failure(
-                f"{len(missing)} requested day(s), first {missing[0]}, are not in J-Quants' trading "
-                f"calendar (it covers {first} to {last}); nothing was fetched"
-            )
-    return known
 
 
 def day_metadata(result: DayResult) -> dict[str, object]:

@@ -14,7 +14,7 @@ from moo_markets.core.settings import Settings
 from moo_markets.core.time import JST, now_jst
 from moo_markets.daily_bars import store
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
-from moo_markets.daily_bars.partitions import partition_key
+from moo_markets.daily_bars.partitions import is_partition_day, partition_key
 from moo_markets.jobs import build_asset_job
 from moo_markets.schedules import build_schedule
 
@@ -46,6 +46,8 @@ def daily_bars_tick(context: dg.ScheduleEvaluationContext):
     """Request the tick day's partition; skip it when the stored calendar says it is closed."""
     day = tick_day(context)
     key = partition_key(day)
+    if not is_partition_day(day):  # a custom cron that also fires on weekends
+        return dg.SkipReason(f"{key} is a weekend: daily_bars has no partition for it")
     hol_div = _stored_hol_div(context, day)
     if hol_div is not None and not store.is_business_day(hol_div):
         return dg.SkipReason(
@@ -61,10 +63,10 @@ def _partitioned_schedule(**kwargs: object) -> dg.ScheduleDefinition:
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    # The calendar runs first (daily_bars depends on it): each scheduled run refreshes it.
-    job = build_asset_job(
-        DAILY_BARS, dg.AssetSelection.assets(trading_calendar, daily_bars), settings
-    )
+    # daily_bars refreshes the calendar itself when a day lies beyond it (recorded as a
+    # trading_calendar materialization); refreshing it on every run would mark every
+    # stored partition "Unsynced" each day.
+    job = build_asset_job(DAILY_BARS, dg.AssetSelection.assets(daily_bars), settings)
     return dg.Definitions(
         assets=[trading_calendar, daily_bars],
         jobs=[job],

@@ -1,10 +1,18 @@
-"""Daily partitions of the bars, one per Asia/Tokyo calendar day.
+"""Partitions of the bars: one per weekday (Asia/Tokyo), keyed ``YYYY-MM-DD``.
 
-Every calendar day is a partition, not only business days: the exchange
-calendar comes from J-Quants and changes (it is published a year ahead and
-can be revised), while a partitions definition must be fixed in code. A
-non-business day therefore exists as a partition and materializes as an
-explicit "no session" result without calling the bars endpoint.
+Weekends are not partitions: the TSE never trades on them, so they would only
+show as "Missing" forever and count against "% filled". Holidays on weekdays
+are partitions: the exchange calendar comes from J-Quants and changes (it is
+published a year ahead and can be revised), while a partitions definition
+must be fixed in code. Such a day materializes as an explicit "no session"
+result without calling the bars endpoint.
+
+Built from the cron ``0 0 * * 1-5`` rather than ``DailyPartitionsDefinition``
+with weekend ``exclusions``: with ``end_offset=1`` (below) the excluded form
+makes next Monday's partition appear on Saturday, while in the cron form
+Friday's window runs until Monday 00:00, so the newest partition on a weekend
+is still Friday. The keys are those of the earlier calendar-day partitions
+for every weekday, so stored data and run history keep their keys.
 
 ``end_offset=1`` makes today's partition exist on day D itself, so the
 evening schedule tick on D can ask for D (J-Quants publishes D's bars at
@@ -22,8 +30,14 @@ from moo_markets.core.catalog import TIMEZONE
 FIRST_DAY = dt.date(2008, 5, 7)
 """J-Quants has no daily bars before 2008-05-07."""
 
-DAILY_PARTITIONS = dg.DailyPartitionsDefinition(
-    start_date=FIRST_DAY.isoformat(), timezone=TIMEZONE, end_offset=1
+KEY_FORMAT = "%Y-%m-%d"
+
+DAILY_PARTITIONS = dg.TimeWindowPartitionsDefinition(
+    start=FIRST_DAY.strftime(KEY_FORMAT),
+    fmt=KEY_FORMAT,
+    cron_schedule="0 0 * * 1-5",
+    timezone=TIMEZONE,
+    end_offset=1,
 )
 
 
@@ -34,3 +48,8 @@ def partition_date(key: str) -> dt.date:
 
 def partition_key(day: dt.date) -> str:
     return day.isoformat()
+
+
+def is_partition_day(day: dt.date) -> bool:
+    """Whether ``day`` has a partition (a weekday on or after :data:`FIRST_DAY`)."""
+    return day >= FIRST_DAY and day.weekday() < 5

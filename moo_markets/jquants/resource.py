@@ -11,6 +11,7 @@ from moo_markets.core.settings import DEFAULT_JQUANTS_BASE_URL as DEFAULT_BASE_U
 from moo_markets.core.settings import load_settings
 from moo_markets.jquants.client import ClientSettings, JQuantsClient, Row
 from moo_markets.jquants.pacing import PLAN_REQUESTS_PER_MINUTE
+from moo_markets.jquants_pool import await_turn
 
 
 class JQuantsResource(ConfigurableResource):
@@ -56,6 +57,7 @@ class JQuantsResource(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._client = None
+        await_turn(context)  # one J-Quants run at a time, even on a misconfigured instance
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._client is not None:

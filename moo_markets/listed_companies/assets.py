@@ -10,6 +10,7 @@ import dagster as dg
 from pydantic import Field, field_validator
 
 from moo_markets.core.time import parse_date, today_jst
+from moo_markets.daily_bars import calendar
 from moo_markets.jobs import JQUANTS_POOL
 from moo_markets.jquants import JQuantsResource
 from moo_markets.listed_companies import store
@@ -55,6 +56,8 @@ def listed_companies(
             f"J-Quants returned no listed companies for {requested.isoformat()}; "
             "the previous snapshot is kept unchanged"
         )
+    # listed_companies_fresh, evaluated right after this asset, needs the calendar up to today.
+    calendar.hol_divs_for(context, jquants, warehouse, [today_jst()], required=False)
     records = [store.to_record(row) for row in rows]
     snapshot_date = max(r["date"] for r in records)
 

@@ -63,6 +63,17 @@ PARTITIONS = """
 }
 """
 
+SYNC = """
+query($partition: String!) {
+  bars: assetNodeOrError(assetKey: {path: ["daily_bars"]}) {
+    ... on AssetNode { staleStatus(partition: $partition) staleCauses(partition: $partition) { reason } }
+  }
+  calendar: assetNodeOrError(assetKey: {path: ["trading_calendar"]}) {
+    ... on AssetNode { assetMaterializations(limit: 1) { runId } }
+  }
+}
+"""
+
 FINISHED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 
 
@@ -102,6 +113,12 @@ def test_backfill_of_a_range_from_the_ui_is_one_run(dagster_stack, simulator) ->
     assert any(
         r["startKey"] <= first.isoformat() and r["endKey"] >= last.isoformat() for r in materialized
     ), ranges
+
+    # The calendar refresh inside the run is trading_calendar's materialization, so the
+    # backfilled partitions are in sync (not "Unsynced: has a new input trading_calendar").
+    sync = dagster_stack.graphql(SYNC, {"partition": first.isoformat()})
+    assert sync["bars"]["staleStatus"] == "FRESH", sync["bars"]["staleCauses"]
+    assert sync["calendar"]["assetMaterializations"], "trading_calendar never materialized"
 
     sessions = [
         first + dt.timedelta(days=i)

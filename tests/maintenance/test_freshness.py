@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dagster as dg
 import sqlalchemy as sa
 
 from moo_markets.core.time import JST
@@ -45,11 +46,22 @@ def test_holiday_monday_is_not_stale(sqlite_database) -> None:
     assert late.metadata["business_days_behind"].value == 1
 
 
-def test_no_data_or_no_calendar_fails(sqlite_database) -> None:
+def test_nothing_stored_is_not_late(sqlite_database) -> None:
+    """A job nobody has run yet owes no data: no warning, with or without a calendar."""
     engine = get_engine(sqlite_database)
     with engine.connect() as connection:
-        assert not evaluate(connection, daily_bars, at(13, 20), BARS_DUE).passed
+        assert evaluate(connection, daily_bars, at(13, 20), BARS_DUE).passed
     engine = setup_db(sqlite_database, bars_until=None)
     with engine.connect() as connection:
         result = evaluate(connection, daily_bars, at(13, 20), BARS_DUE)
-    assert not result.passed and result.metadata["latest_stored"].value == "None"
+    assert result.passed and result.metadata["latest_stored"].value == "None"
+    assert "Nothing stored" in result.description
+
+
+def test_data_without_calendar_warns(sqlite_database) -> None:
+    engine = get_engine(sqlite_database)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(daily_bars), [{"date": dt.date(2026, 1, 9), "code": "72030"}])
+        result = evaluate(connection, daily_bars, at(13, 20), BARS_DUE)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+    assert "No trading calendar stored yet" in result.description

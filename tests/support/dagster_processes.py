@@ -1,9 +1,9 @@
 """Real ``dagster-webserver`` and ``dagster-daemon`` processes for end-to-end tests.
 
 Each stack gets its own DAGSTER_HOME with an instance derived from the
-project's production ``dagster.yaml`` (same queueing, run monitoring and
-retention) whose storage is SQLite in that folder or, when a URL is given, a
-PostgreSQL database of its own.
+project's ``dagster.yaml`` (same queueing, run monitoring and retention as
+``deploy/dagster.yaml``) whose storage is SQLite in that folder or, when a URL
+is given, a PostgreSQL database of its own.
 """
 
 from __future__ import annotations

@@ -1,0 +1,346 @@
+"""How a user starts moo_markets locally, end to end with real processes.
+
+- Plain ``dagster dev -m moo_markets.definitions`` in the repository root, no
+  DAGSTER_HOME: the UI serves, the instance limits the ``jquants`` pool,
+  ``listed_companies`` materializes against the simulator.
+- ``moo-markets dev`` (what ``make dev`` runs): quiet while healthy (no WARNING,
+  ERROR or traceback while it serves the UI, the REST API and a run), and
+  Ctrl-C during a backfill ends the run as canceled with the shutdown reason,
+  leaves untried partitions unfailed, stops the processes in order and leaves
+  no process behind.
+
+Both tests share one stack-sized budget: each starts its own processes once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import psutil
+import pytest
+import requests
+import sqlalchemy as sa
+from conftest import SIM_API_KEY
+from support.dagster_processes import free_port, wait_for
+
+from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
+from moo_markets.dev_runs import REASON
+from moo_markets.warehouse import get_engine
+from moo_markets.warehouse.engine import dispose_engines
+from moo_markets.warehouse.schema import daily_bars, listed_companies
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+LAUNCH_RUN = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on Error { message }
+  }
+}
+"""
+RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+INSTANCE = """
+{
+  instance {
+    concurrencyLimit(concurrencyKey: "jquants") { limit }
+    poolConfig { poolGranularity }
+    runQueueConfig { maxConcurrentRuns tagConcurrencyLimitsYaml }
+  }
+  shouldShowNux
+  workspaceOrError { ... on Workspace { locationEntries { name
+    locationOrLoadError { __typename ... on PythonError { message } } } } }
+}
+"""
+LAUNCH_BACKFILL = """
+mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message }
+  }
+}
+"""
+
+
+class Output:
+    """A child's combined stdout/stderr, collected by a thread (the child never blocks)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        for line in process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def join(self) -> None:
+        self._thread.join(timeout=30)
+
+
+def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    response = requests.post(
+        f"{url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
+    )
+    body = response.json()
+    assert not body.get("errors"), body
+    return body["data"]
+
+
+def _location_loaded(url: str) -> list[str] | None:
+    try:
+        entries = _graphql(url, INSTANCE)["workspaceOrError"]["locationEntries"]
+    except (requests.RequestException, ValueError):
+        return None
+    kinds = [(e["locationOrLoadError"] or {}).get("__typename") for e in entries]
+    errors = [e["locationOrLoadError"].get("message") for e in entries if kinds and e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"] == "PythonError"]  # fmt: skip
+    assert not errors, errors
+    return (
+        [e["name"] for e in entries]
+        if kinds and all(k == "RepositoryLocation" for k in kinds)
+        else None
+    )
+
+
+def _launch(url: str, location: str, job: str, tags: list[dict] | None = None) -> str:
+    params = {
+        "selector": {
+            "repositoryLocationName": location,
+            "repositoryName": "__repository__",
+            "jobName": job,
+        },
+        "executionMetadata": {"tags": tags or []},
+    }
+    answer = _graphql(url, LAUNCH_RUN, {"params": params})["launchRun"]
+    assert answer["__typename"] == "LaunchRunSuccess", answer
+    return answer["run"]["runId"]
+
+
+def _finished(url: str, run_id: str) -> str | None:
+    status = _graphql(url, RUN_STATUS, {"id": run_id})["runOrError"].get("status")
+    return status if status in FINISHED else None
+
+
+def _stop_group(process: subprocess.Popen, sig: int = signal.SIGINT, timeout: float = 90) -> None:
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=timeout)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DAGSTER_", "JQUANTS_", "MOO_MARKETS_"))
+    }
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+# ---- plain `dagster dev` -------------------------------------------------------------
+
+
+def test_plain_dagster_dev_in_the_repository_root(simulator, tmp_path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    warehouse = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    env = _clean_env(
+        JQUANTS_API_KEY=SIM_API_KEY,
+        JQUANTS_BASE_URL=simulator.base_url,
+        JQUANTS_REQUESTS_PER_MINUTE="6000",
+        MOO_MARKETS_DATABASE_URL=warehouse,
+    )
+    process = subprocess.Popen(
+        [str(BIN / "dagster"), "dev", "-m", "moo_markets.definitions", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = Output(process)
+    try:
+        locations = wait_for(
+            lambda: process.poll() is None and _location_loaded(url),
+            timeout=240,
+            interval=1.0,
+            message="dagster dev to serve the UI with the code location loaded",
+        )
+        assert locations == ["moo_markets.definitions"]  # named by -m
+        instance = _graphql(url, INSTANCE)
+        assert instance["instance"]["concurrencyLimit"]["limit"] == 1
+        assert instance["instance"]["poolConfig"]["poolGranularity"] == "run"
+        assert (
+            "moo_markets/job_type"
+            in instance["instance"]["runQueueConfig"]["tagConcurrencyLimitsYaml"]
+        )
+        assert instance["shouldShowNux"] is False
+
+        run_id = _launch(url, "moo_markets.definitions", "listed_companies_job")
+        status = wait_for(lambda: _finished(url, run_id), timeout=240, interval=1.0,
+                          message="listed_companies_job to finish")  # fmt: skip
+        assert status == "SUCCESS", output.text()[-5000:]
+        with get_engine(warehouse).connect() as connection:
+            rows = connection.execute(
+                sa.select(sa.func.count()).select_from(listed_companies)
+            ).scalar_one()
+        assert 4000 <= rows <= 5000
+    finally:
+        _stop_group(process)
+        output.join()
+        dispose_engines()
+    assert "DAGSTER_POSTGRES_URL" not in output.text()
+    assert not list(ROOT.glob(".tmp_dagster_home_*")), "dagster dev left its temporary home"
+
+
+# ---- `moo-markets dev` -----------------------------------------------------------------
+
+NOISE = re.compile(r"\bWARNING\b|\bERROR\b|Traceback|Warning:")
+STOP_LINES = [
+    "stopping: ending in-flight runs first",
+    f"canceled 1 run(s): {REASON}",
+    "stopped daemon",
+    "stopped webserver",
+    "stopped code-server",
+    "stopped api",
+    "stopped jquants-sim",
+]
+HEALTHY_SECONDS = 75
+"""From start: past the daemon's first workspace refresh (60 s) and several mirror ticks."""
+BACKFILL = (dt.date(2012, 1, 4), dt.date(2025, 12, 30))
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_moo_markets_dev_is_quiet_and_ctrl_c_ends_a_backfill_in_order(
+    tmp_path, monkeypatch
+) -> None:
+    ui, api, sim = free_port(), free_port(), free_port()
+    url, api_url = f"http://127.0.0.1:{ui}", f"http://127.0.0.1:{api}/api"
+    home, warehouse = tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}"
+    env = _clean_env(MOO_MARKETS_DATABASE_URL=warehouse)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(BIN / "moo-markets"), "dev", "--port", str(ui), "--api-port", str(api),
+         "--sim-port", str(sim), "--home", str(home)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    output = Output(process)
+    seen: dict[int, psutil.Process] = {}
+    try:
+        wait_for(
+            lambda: process.poll() is None and _location_loaded(url),
+            timeout=240,
+            interval=1.0,
+            message="moo-markets dev to serve the UI with the code location loaded",
+        )
+        wait_for(lambda: "Dagster UI ready at" in output.text(), timeout=30, message="ready line")
+        seen.update({child.pid: child for child in _descendants(process.pid)})
+
+        # A run through the REST API, and a few reads: no per-request line may appear.
+        launched = requests.post(f"{api_url}/scheduler/jobs/listed_companies/run", timeout=60)
+        assert launched.status_code == 202, launched.text
+        run_id = launched.json()["data"]["run_id"]
+        status = wait_for(lambda: _finished(url, run_id), timeout=240, interval=1.0,
+                          message="listed_companies_job to finish")  # fmt: skip
+        assert status == "SUCCESS", output.text()[-5000:]
+        for path in ("/health", "/scheduler/status", "/scheduler/jobs", "/scheduler/jobs/2"):
+            assert requests.get(f"{api_url}{path}", timeout=60).ok
+
+        first, last = BACKFILL
+        params = {
+            "partitionsByAssets": [
+                {
+                    "assetKey": {"path": ["daily_bars"]},
+                    "partitions": {"range": {"start": first.isoformat(), "end": last.isoformat()}},
+                }
+            ],
+            "title": "interrupted by Ctrl-C",
+        }
+        backfill = _graphql(url, LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+        assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
+
+        def some_days_stored() -> bool:
+            for child in _descendants(process.pid):
+                seen.setdefault(child.pid, child)
+            with get_engine(warehouse).connect() as connection:
+                days = connection.execute(
+                    sa.select(sa.func.count(sa.distinct(daily_bars.c.date)))
+                ).scalar_one()
+            return days >= 20 and time.monotonic() - started >= HEALTHY_SECONDS
+
+        wait_for(
+            some_days_stored, timeout=600, interval=2.0, message="the backfill to be under way"
+        )
+        healthy = output.text()
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
+        assert process.wait(timeout=120) == 0
+        orphans = [
+            p for p in seen.values() if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        ]  # before the cleanup below kills any
+    finally:
+        # Its children run in sessions of their own: a failing test still stops it gracefully.
+        _stop_group(process, signal.SIGINT if process.poll() is None else signal.SIGKILL)
+        for child in seen.values():
+            if child.is_running():
+                child.kill()
+        output.join()
+        dispose_engines()
+
+    noise = [line for line in healthy.splitlines() if NOISE.search(line)]
+    assert not noise, "\n".join(noise)
+    assert not re.search(r"GET /api|HTTP Request:", healthy), "per-request lines at INFO"
+
+    text = output.text()
+    shutdown = text[text.index(STOP_LINES[0]) :]
+    positions = [shutdown.find(line) for line in STOP_LINES]
+    assert all(p >= 0 for p in positions), shutdown
+    assert positions == sorted(positions), shutdown
+    assert not orphans, orphans
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        backfill_tag = {"dagster/backfill": backfill["backfillId"]}
+        (run,) = instance.get_runs(filters=dg.RunsFilter(tags=backfill_tag))
+        assert run.status == dg.DagsterRunStatus.CANCELED
+        canceled = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_CANCELED)
+        assert [e.dagster_event.message for e in canceled] == [REASON]
+        keys = DAILY_PARTITIONS.get_partition_keys_in_range(
+            dg.PartitionKeyRange(first.isoformat(), last.isoformat())
+        )
+        statuses = instance.get_status_by_partition(
+            dg.AssetKey("daily_bars"), keys, DAILY_PARTITIONS
+        )
+    assert dg.AssetPartitionStatus.FAILED not in statuses.values()
+    done = [k for k, s in statuses.items() if s == dg.AssetPartitionStatus.MATERIALIZED]
+    assert 20 <= len(done) < len(keys)  # committed days stay, untried ones are just missing
