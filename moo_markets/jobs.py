@@ -8,6 +8,12 @@ retries is retried by Dagster with exponential backoff and jitter.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
 import dagster as dg
 
 from moo_markets.core.catalog import JOB_TYPE_TAG, JobType
@@ -31,6 +37,48 @@ def step_retry_policy(settings: Settings) -> dg.RetryPolicy:
         backoff=dg.Backoff.EXPONENTIAL,
         jitter=dg.Jitter.PLUS_MINUS,
     )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STOPPED = "the run was stopped while this step ran; it is not retried"
+
+
+@contextmanager
+def _stop_is_final() -> Iterator[None]:
+    try:
+        yield
+    except dg.DagsterExecutionInterruptedError:
+        raise dg.Failure(description=STOPPED, allow_retries=False) from None
+
+
+def stop_is_final(fn: F) -> F:
+    """Make stopping a run stop it, despite the step retry policy.
+
+    Dagster's step boundary turns an interrupt (the run was terminated) into a
+    retry request when the step has a retry policy. Steps run inside the run
+    worker (in-process executor), so the termination was spent on that one
+    attempt and the retried step ran on to success: a run stopped from the UI
+    or the REST API finished instead. Here the interrupt becomes a
+    ``dg.Failure`` that forbids retries; the run, already CANCELING, ends
+    CANCELED. Wraps generator and plain asset functions alike (Dagster reads
+    the signature through ``functools.wraps``).
+    """
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def steps(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            with _stop_is_final():
+                yield from fn(*args, **kwargs)
+
+        return steps  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def step(*args: Any, **kwargs: Any) -> Any:
+        with _stop_is_final():
+            return fn(*args, **kwargs)
+
+    return step  # type: ignore[return-value]
 
 
 def build_asset_job(

@@ -33,7 +33,7 @@ from pydantic import Field
 from moo_markets.daily_bars import calendar, checks, ingest, store
 from moo_markets.daily_bars.ingest import DayResult
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, partition_date, partition_key
-from moo_markets.jobs import JQUANTS_POOL
+from moo_markets.jobs import JQUANTS_POOL, stop_is_final
 from moo_markets.jquants import JQuantsResource
 from moo_markets.maintenance import freshness
 from moo_markets.metadata import markdown_table
@@ -48,6 +48,7 @@ SESSION_NAMES = {"1": "full day", "2": "half day"}
 
 
 @dg.asset(group_name="jquants", kinds={"sql"}, pool=JQUANTS_POOL, description=calendar.DESCRIPTION)
+@stop_is_final
 def trading_calendar(
     context: dg.AssetExecutionContext, jquants: JQuantsResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -103,6 +104,7 @@ with warnings.catch_warnings():
 
 
 @_daily_bars_asset
+@stop_is_final
 def daily_bars(
     context: dg.AssetExecutionContext,
     config: DailyBarsConfig,

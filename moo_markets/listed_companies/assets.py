@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from moo_markets.core.time import parse_date, today_jst
 from moo_markets.daily_bars import calendar
-from moo_markets.jobs import JQUANTS_POOL
+from moo_markets.jobs import JQUANTS_POOL, stop_is_final
 from moo_markets.jquants import JQuantsResource
 from moo_markets.listed_companies import store
 from moo_markets.metadata import markdown_table
@@ -42,6 +42,7 @@ class ListedCompaniesConfig(dg.Config):
     description="J-Quants listed-company master (/equities/master), stored as one snapshot per "
     "date in the warehouse table `listed_companies`, keyed by (date, code).",
 )
+@stop_is_final
 def listed_companies(
     context: dg.AssetExecutionContext,
     config: ListedCompaniesConfig,
