@@ -168,7 +168,7 @@ class BulkStore:
         variant = self.variant(endpoint, plan)
         if endpoint == CALENDAR:
             month, _ = month_bounds(today)
-            return [BulkFile(CALENDAR, month, month, False, variant)]
+            return [BulkFile(CALENDAR, *month_bounds(month), False, variant)]
         window = history_window(plan, today)
         end = min(window.last or today, today)
         if endpoint.startswith("/derivatives/"):
@@ -190,14 +190,18 @@ class BulkStore:
             month = m_last + dt.timedelta(days=1)
         return out
 
-    def month_files(self, plan: str, month: dt.date) -> list[BulkFile]:
-        """``/bulk/list?date=YYYY-MM``: every endpoint's files of that month (no calendar)."""
+    def month_candidates(self, plan: str, month: dt.date) -> list[BulkFile]:
+        """``/bulk/list?date=YYYY-MM``: every endpoint's files of that month (no calendar),
+        empty ones not yet left out."""
         first, last = month_bounds(month)
         out = []
         for endpoint in BULK_ENDPOINTS:
             if endpoint != CALENDAR and self.allowed(endpoint, plan):
-                out += self.files(endpoint, plan, first, last)
+                out += self.candidates(endpoint, plan, first, last)
         return sorted(out, key=lambda f: f.key)
+
+    def month_files(self, plan: str, month: dt.date) -> list[BulkFile]:
+        return [f for f in self.month_candidates(plan, month) if self.built(f).rows > 0]
 
     @staticmethod
     def endpoint_of(key: str) -> str | None:

@@ -30,8 +30,9 @@ import random
 import socket
 import threading
 import time
+import zlib
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -188,6 +189,9 @@ class _Reply:
     body: Any
     truncate: bool = False
     drop: bool = False
+    #: A body sent as it is produced (chunked): /bulk/list, whose files may be generated on
+    #: the way, so a long listing never leaves the client waiting for its first byte.
+    stream: Iterator[bytes] | None = None
 
 
 @dataclass
@@ -627,8 +631,9 @@ class JQuantsSimulator:
             truncate = kind == "truncate"
         try:
             if route == "/bulk/list":
-                body = self._bulk_list(plan, query)
-            elif route == "/bulk/get":
+                stream = self._list_stream(self._bulk_list(plan, query))
+                return _Reply(200, None, truncate=truncate, stream=stream)
+            if route == "/bulk/get":
                 body = self._bulk_get(plan, query)
             else:
                 endpoint = ENDPOINTS[route]
@@ -653,14 +658,16 @@ class JQuantsSimulator:
         return None
 
     def _write(self, handler: _Handler, reply: _Reply, with_body: bool = True) -> None:
+        if reply.stream is not None:
+            self._write_stream(handler, reply, with_body)
+            return
         # orjson writes what J-Quants' encoder does (compact UTF-8, shortest round-tripping
         # floats) about ten times faster than ``json``: the simulator shares the machine
         # with the ingest it serves, so its CPU time slows down what is being measured.
         raw = orjson.dumps(reply.body)
         if reply.truncate:
             raw = raw[: max(1, len(raw) // 2)]
-        accept = handler.headers.get("Accept-Encoding") or ""
-        gzipped = any(token.split(";")[0].strip().lower() == "gzip" for token in accept.split(","))
+        gzipped = self._gzip_accepted(handler)
         if gzipped:
             raw = gzip.compress(raw, compresslevel=1, mtime=0)
         handler.send_response(reply.status)
@@ -671,6 +678,44 @@ class JQuantsSimulator:
         handler.end_headers()
         if with_body:
             handler.wfile.write(raw)
+
+    @staticmethod
+    def _gzip_accepted(handler: _Handler) -> bool:
+        accept = handler.headers.get("Accept-Encoding") or ""
+        return any(token.split(";")[0].strip().lower() == "gzip" for token in accept.split(","))
+
+    def _write_stream(self, handler: _Handler, reply: _Reply, with_body: bool) -> None:
+        assert reply.stream is not None
+        gzipped = self._gzip_accepted(handler)
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", "application/json")
+        if gzipped:
+            handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        if not with_body:
+            return
+        packer = zlib.compressobj(1, zlib.DEFLATED, 31) if gzipped else None
+
+        def send(data: bytes) -> None:
+            if data:
+                handler.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
+                handler.wfile.flush()
+
+        pieces = list(reply.stream) if reply.truncate else reply.stream
+        if reply.truncate:  # a complete HTTP answer whose JSON stops halfway
+            joined = b"".join(pieces)
+            pieces = [joined[: max(1, len(joined) // 2)]]
+        try:
+            for piece in pieces:
+                send(packer.compress(piece) + packer.flush(zlib.Z_SYNC_FLUSH) if packer else piece)
+            if packer:
+                send(packer.flush())
+        except Exception:
+            log.exception("J-Quants simulator failed while streaming an answer")
+            handler.close_connection = True
+            return
+        handler.wfile.write(b"0\r\n\r\n")
 
     # -- pagination -----------------------------------------------------------------------
     def _page(self, path: str, query: dict[str, str], rows: Table | list[Any]) -> dict[str, Any]:
@@ -726,7 +771,20 @@ class JQuantsSimulator:
             raise ApiError(403, MSG_NOT_IN_PLAN)
         return path
 
-    def _bulk_list(self, plan: str, query: dict[str, str]) -> dict[str, Any]:
+    def _list_stream(self, files: list[BulkFile]) -> Iterator[bytes]:
+        """``{"data": [...]}`` entry by entry; files are generated (and empty ones left out)
+        on the way."""
+        yield b'{"data":['
+        first = True
+        for f in files:
+            if self.bulk.built(f).rows == 0:
+                continue
+            yield (b"" if first else b",") + orjson.dumps(self.bulk.entry(f))
+            first = False
+        yield b"]}"
+
+    def _bulk_list(self, plan: str, query: dict[str, str]) -> list[BulkFile]:
+        """The files a /bulk/list query names (not generated yet); 400/403 on errors."""
         q = Query(query, plan, self.dataset.today)
         endpoint, date = q.param("endpoint"), q.param("date")
         first_text, last_text = q.param("from"), q.param("to")
@@ -741,7 +799,7 @@ class JQuantsSimulator:
                 raise ApiError(400, "The parameters 'from' and 'to' require 'endpoint'.")
             month, _ = parse_bulk_date(date or "", "date")
             self._check_window(plan, *month_bounds(month))
-            files = self.bulk.month_files(plan, month)
+            return self.bulk.month_candidates(plan, month)
         else:
             path = self._bulk_endpoint(endpoint, plan)
             first = last = None
@@ -754,8 +812,7 @@ class JQuantsSimulator:
                 raise ApiError(400, "'from' must not be after 'to'.")
             if path != "/markets/calendar" and (first or last):
                 self._check_window(plan, first or dt.date.min, last or dt.date.max)
-            files = self.bulk.files(path, plan, first, last)
-        return {"data": [self.bulk.entry(f) for f in files]}
+            return self.bulk.candidates(path, plan, first, last)
 
     def _check_window(self, plan: str, first: dt.date, last: dt.date) -> None:
         window = history_window(plan, self.dataset.today)
