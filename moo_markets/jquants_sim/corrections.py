@@ -21,6 +21,7 @@ BARS = "/equities/bars/daily"
 VALUATION = "/equities/valuation"
 SUMMARY = "/fins/summary"
 DETAILS = "/fins/details"
+BREAKDOWN = "/markets/breakdown"
 
 
 def month_of(day: dt.date) -> str:
@@ -88,7 +89,7 @@ class Corrections:
                 u = float(noise.uniform(ds.seed, n, day.toordinal(), ds.version, 0xC1))
                 f = 0.97 + 0.06 * u if abs(u - 0.5) > 0.05 else 1.03
             ds.fix_close(code, day, f)
-        for endpoint in (BARS, VALUATION):
+        for endpoint in (BARS, VALUATION, BREAKDOWN):  # breakdown Va follows the bar's Va
             self.touch(endpoint, month_of(day))
         return codes
 
@@ -124,13 +125,16 @@ class Corrections:
         if ex_date is None:
             ex_date = ds.next_business_day(ds.today + dt.timedelta(days=1))
         ds.add_split(code, ex_date, factor)
-        if ex_date <= ds.today:  # history is re-adjusted at once: every month up to ex_date
+        if ex_date <= ds.today:
+            # A split missed until now: adjusted history before the ex-date changes, and so do
+            # the raw prices and volumes from the ex-date on (in the new shares).
             i = ds.issue(code)
             listed_from = dt.date.fromordinal(int(ds.listing_span(np.array([i]))[0][0]))
-            for month in months_between(max(listed_from, DATA_START), ex_date):
+            for month in months_between(max(listed_from, DATA_START), ds.today):
                 self.touch(BARS, month)
-            for month in months_between(ex_date, ds.today):
-                self.touch(VALUATION, month)
+            for endpoint in (VALUATION, BREAKDOWN):
+                for month in months_between(ex_date, ds.today):
+                    self.touch(endpoint, month)
         return ex_date
 
 
