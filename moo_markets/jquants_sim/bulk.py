@@ -262,7 +262,7 @@ class BulkStore:
         stamp = self.corrections.stamp(f.endpoint, f.month)
         epoch = self._split_epoch(f.first, f.last) if f.endpoint == BARS else 0
         today = self.ds.today if f.endpoint == CALENDAR else None
-        return (f.variant, epoch, stamp.count, today)
+        return (f.variant, epoch, stamp.count, stamp.fingerprint, today)
 
     def last_modified(self, f: BulkFile, version: tuple[Any, ...]) -> dt.datetime:
         if f.live:
@@ -297,13 +297,13 @@ class BulkStore:
         version = self.version(f)
         with self._lock:
             cached = self._built.get(ident)
-            if cached is not None and cached[0] == version:
+            if cached is not None and cached[0] == version and cached[1].path.exists():
                 return cached[1]
             lock = self._locks.setdefault(ident, threading.Lock())
         with lock:
             with self._lock:
                 cached = self._built.get(ident)
-            if cached is not None and cached[0] == version:
+            if cached is not None and cached[0] == version and cached[1].path.exists():
                 return cached[1]
             digest = hashlib.sha256(
                 repr((_FORMAT, self.ds.seed, f.key, version)).encode()
@@ -316,6 +316,7 @@ class BulkStore:
                 table = self.table(f)
                 rows = len(table)
                 data = gzip.compress(table.csv(), compresslevel=1, mtime=0) if rows else b""
+                self.cache_dir.mkdir(parents=True, exist_ok=True)  # again after a stop()
                 tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
                 tmp.write_bytes(data)
                 tmp.replace(path)

@@ -8,6 +8,7 @@ months get a new ``LastModified`` and new content, exactly like the REST answers
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ class Stamp:
 
     count: int
     when: dt.datetime | None
+    #: Hash of every correction made up to this one: what identifies the month's content
+    #: (so bulk files cached on disk by an earlier run are reused only for the same story).
+    fingerprint: str = ""
 
 
 class Corrections:
@@ -44,8 +48,15 @@ class Corrections:
         self._lock = threading.Lock()
         self._touched: dict[tuple[str, str], Stamp] = {}
         self._last = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self._fingerprint = ""
 
     # -- bookkeeping ----------------------------------------------------------------------
+    def record(self, *what: object) -> None:
+        """Add a correction to the story the fingerprints hash."""
+        with self._lock:
+            text = f"{self._fingerprint}|{what!r}"
+            self._fingerprint = hashlib.sha256(text.encode()).hexdigest()[:24]
+
     def touch(self, endpoint: str, month: str, at_least: dt.datetime | None = None) -> Stamp:
         """Mark ``endpoint``'s file of ``month`` (YYYY-MM) as rewritten now."""
         with self._lock:
@@ -55,7 +66,8 @@ class Corrections:
                 when = max(when, at_least)
             self._last = when
             old = self._touched.get((endpoint, month), Stamp(0, None))
-            stamp = self._touched[(endpoint, month)] = Stamp(old.count + 1, when)
+            stamp = Stamp(old.count + 1, when, self._fingerprint)
+            self._touched[(endpoint, month)] = stamp
             return stamp
 
     def stamp(self, endpoint: str, month: str) -> Stamp:
@@ -83,6 +95,7 @@ class Corrections:
             )
             codes = sorted({rows[int(j)]["Code"] for j in pick.tolist()})
         codes = [c for c in codes]
+        self.record("closes", day, codes, count, factor, ds.version)
         for n, code in enumerate(codes):
             f = factor
             if f is None:
@@ -107,6 +120,7 @@ class Corrections:
         number = self.ds.fundamentals.restate(
             code, disc_no, in_place=in_place, changes=changes, on=on
         )
+        self.record("restate", code, disc_no, in_place, sorted((changes or {}).items()), on, number)
         day = dt.date(int(number[:4]), int(number[4:6]), int(number[6:8]))
         for endpoint in (SUMMARY, DETAILS):
             self.touch(endpoint, month_of(day))
@@ -125,6 +139,7 @@ class Corrections:
         if ex_date is None:
             ex_date = ds.next_business_day(ds.today + dt.timedelta(days=1))
         ds.add_split(code, ex_date, factor)
+        self.record("split", code, ex_date, factor)
         if ex_date <= ds.today:
             # A split missed until now: adjusted history before the ex-date changes, and so do
             # the raw prices and volumes from the ex-date on (in the new shares).

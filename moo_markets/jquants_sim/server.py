@@ -550,6 +550,7 @@ class JQuantsSimulator:
         if path not in BULK_ENDPOINTS:
             raise ValueError(f"{endpoint!r} has no bulk files")
         day, _ = parse_bulk_date(month, "month")
+        self.corrections.record("touch", path, f"{day:%Y-%m}")
         return self.corrections.touch(path, f"{day:%Y-%m}")
 
     def rows(

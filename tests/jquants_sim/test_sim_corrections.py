@@ -235,3 +235,18 @@ def test_control_endpoints(make_sim):
     assert control(sim, "GET", "corrections/closes").status_code == 405
     assert sim.stats.requests == 5, "control calls are not counted as API requests"
     assert all(path.startswith("/v2/") for _, path, _, _ in sim.stats.log)
+
+
+def test_a_shared_bulk_cache_never_serves_another_runs_corrections(make_sim, tmp_path):
+    """Files cached on disk are keyed by the corrections behind them, not just their count."""
+    one = make_sim(bulk_cache_dir=str(tmp_path))
+    one.correct_closes(PAST, ["72030"], factor=1.05)
+    first = file_text(Client(one), month_key(BARS, PAST), "light")
+    two = make_sim(bulk_cache_dir=str(tmp_path))
+    two.correct_closes(PAST, ["67580"], factor=1.05)
+    second = file_text(Client(two), month_key(BARS, PAST), "light")
+    assert first != second and two.bulk.generated == 1
+    three = make_sim(bulk_cache_dir=str(tmp_path))
+    three.correct_closes(PAST, ["72030"], factor=1.05)
+    assert file_text(Client(three), month_key(BARS, PAST), "light") == first
+    assert three.bulk.generated == 0, "the same story reuses the cached file"
