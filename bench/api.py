@@ -45,7 +45,8 @@ def percentile(values: list[float], q: float) -> float:
 def start_stack(stack: ExitStack, tmp: Path) -> tuple[str, str]:
     from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
 
-    sim = stack.enter_context(JQuantsSimulator(SimulatorConfig(api_key=KEY, seed=42), port=0))
+    config = SimulatorConfig(api_key=KEY, seed=42, rate_limit_per_minute=None)
+    sim = stack.enter_context(JQuantsSimulator(config, port=0))
     home = tmp / "home"
     write_instance(home, None)
     warehouse = f"sqlite:///{tmp / 'warehouse.db'}"

@@ -143,7 +143,8 @@ class SimulatorProcess:
     """A J-Quants simulator in a child process; also answers which days are business days."""
 
     def __init__(self, first: dt.date, last: dt.date, **config: object) -> None:
-        config = {"api_key": KEY, "seed": 42, **config, "business_days_between": (first, last)}
+        config = {"api_key": KEY, "seed": 42, "rate_limit_per_minute": None, **config}
+        config["business_days_between"] = (first, last)
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._process = ctx.Process(target=_serve, args=(child, config), daemon=True)

@@ -154,6 +154,8 @@ def dev_environment(args: argparse.Namespace, root: Path) -> tuple[dict[str, str
         env["JQUANTS_SIM_API_KEY"] = key
         env["JQUANTS_BASE_URL"] = f"http://127.0.0.1:{args.sim_port}/v2"
         env.setdefault("JQUANTS_PLAN", "premium")
+        # The simulator enforces the plan (datasets, history window, rate limit): the same one.
+        env.setdefault("JQUANTS_SIM_PLAN", env["JQUANTS_PLAN"])
     return env, use_simulator
 
 

@@ -115,7 +115,8 @@ def simulator():
     """A J-Quants simulator with no rate limit or faults, shared by the session."""
     from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
 
-    with JQuantsSimulator(SimulatorConfig(api_key=SIM_API_KEY, seed=42), port=0) as sim:
+    config = SimulatorConfig(api_key=SIM_API_KEY, seed=42, rate_limit_per_minute=None)
+    with JQuantsSimulator(config, port=0) as sim:
         yield sim
 
 
@@ -129,6 +130,7 @@ def make_simulator() -> Iterator[Callable[..., object]]:
     def make(**config):
         config.setdefault("api_key", SIM_API_KEY)
         config.setdefault("seed", 42)
+        config.setdefault("rate_limit_per_minute", None)  # unlimited unless a test sets one
         sim = JQuantsSimulator(SimulatorConfig(**config), port=0)
         sim.start()
         started.append(sim)

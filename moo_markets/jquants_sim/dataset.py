@@ -33,8 +33,11 @@ from zoneinfo import ZoneInfo
 import holidays
 import numpy as np
 
+from moo_markets.jquants_sim import noise
+from moo_markets.jquants_sim.plans import DATA_START, PLANS
+from moo_markets.jquants_sim.table import Table
+
 TOKYO_TZ = "Asia/Tokyo"
-DATA_START = dt.date(2008, 5, 7)
 CALENDAR_START = dt.date(2008, 1, 1)
 OUTAGE_DAY = dt.date(2020, 10, 1)
 MARKET_REORG_DAY = dt.date(2022, 4, 4)
@@ -42,7 +45,6 @@ FINE_TICK_START = dt.date(2014, 7, 22)
 ALNUM_CODES_FROM = dt.date(2024, 1, 1)
 #: Listings, delistings, splits etc. are generated up to the end of this year.
 UNIVERSE_END_YEAR = 2040
-PLANS = ("free", "light", "standard", "premium")
 
 # (S33 code, S33 name, S17 code)
 SECTOR33: tuple[tuple[str, str, str], ...] = (
@@ -138,9 +140,9 @@ PREMIUM_BAR_KEYS = (
     "AO", "AH", "AL", "AC", "AUL", "ALL", "AVo", "AVa", "AAdjO", "AAdjH", "AAdjL", "AAdjC", "AAdjVo",
 )  # fmt: skip
 _FLAG_KEYS = frozenset({"UL", "LL", "MUL", "MLL", "AUL", "ALL"})
-_NULL_ON_NO_TRADE = tuple(
+_NULL_ON_NO_TRADE = frozenset(
     k
-    for k in BAR_KEYS + PREMIUM_BAR_KEYS
+    for k in BAR_KEYS + PREMIUM_BAR_KEYS + ("MktCap",)
     if k not in ("Date", "Code", "AdjFactor") and k not in _FLAG_KEYS
 )
 _ADJ_DECIMALS = 6
@@ -646,23 +648,18 @@ class _Universe:
         self.margin_arr = np.array(self.margin, dtype=np.int64)
         self.size_arr = np.array(self.size, dtype=np.float64)
 
-        def pad(hist: list[list[tuple[int, Any]]], fill_value: Any, dtype: Any, min_width: int = 1):
-            width = max(min_width, max(len(h) for h in hist))
-            ords = np.full((n, width), _BIG, dtype=np.int64)
-            vals = np.full((n, width), fill_value, dtype=dtype)
-            for i, h in enumerate(hist):
-                for j, (o, v) in enumerate(sorted(h)):
-                    ords[i, j] = o
-                    vals[i, j] = v
-            return ords, vals
-
-        self.mk_ord, self.mk_code = pad(self.markets, 0, np.int64)
-        self.nm_ord, self.nm_id = pad(self.name_hist, 0, np.int64)
-        self.sp_ord, self.sp_f = pad(self.splits, 1.0, np.float64)
+        self.mk_ord, self.mk_code = _pad(self.markets, 0, np.int64)
+        self.nm_ord, self.nm_id = _pad(self.name_hist, 0, np.int64)
+        self.sp_ord, self.sp_f = _pad(self.splits, 1.0, np.float64)
         # History starts at listing; for lookups before that (never served) use the first entry.
         self.mk_ord[:, 0] = np.iinfo(np.int64).min // 4
         self.nm_ord[:, 0] = np.iinfo(np.int64).min // 4
         del self._listed, self._listed_pos, self._name_seen
+
+    def add_split(self, i: int, ordinal: int, factor: float) -> None:
+        """A split found out after the fact (see Corrections); re-pads the split table."""
+        self.splits[i].append((ordinal, factor))
+        self.sp_ord, self.sp_f = _pad(self.splits, 1.0, np.float64)
 
     def listed_mask(self, ordinal: int) -> np.ndarray:
         return (self.list_arr <= ordinal) & (ordinal < self.delist_arr)
@@ -674,6 +671,19 @@ class _Universe:
     def name_at(self, idx: np.ndarray, ords: np.ndarray) -> np.ndarray:
         j = (self.nm_ord[idx] <= ords[:, None]).sum(axis=1) - 1
         return self.nm_id[idx, j]
+
+
+def _pad(hist: list[list[tuple[int, Any]]], fill_value: Any, dtype: Any, min_width: int = 1):
+    """Per-issue event histories as (n, width) arrays sorted by date; padding dates are _BIG."""
+    n = len(hist)
+    width = max(min_width, max(len(h) for h in hist))
+    ords = np.full((n, width), _BIG, dtype=np.int64)
+    vals = np.full((n, width), fill_value, dtype=dtype)
+    for i, h in enumerate(hist):
+        for j, (o, v) in enumerate(sorted(h)):
+            ords[i, j] = o
+            vals[i, j] = v
+    return ords, vals
 
 
 class _PriceModel:
@@ -735,11 +745,16 @@ class _PriceModel:
         u2 = self.uniform(idx, t, k + 1)
         return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
+    def market(self, t: np.ndarray) -> np.ndarray:
+        """The market factor M(t) every issue loads on (indices and futures follow it)."""
+        tt = t.astype(np.float64)
+        market_idx = np.full(t.shape, self.market_id, dtype=np.int64)
+        m = (self.m_amp * np.sin(self.m_freq * tt[:, None] + self.m_phase)).sum(axis=1)
+        return m + 0.006 * self.normal(market_idx, t, 0)
+
     def log_fundamental(self, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
         tt = t.astype(np.float64)
-        market_idx = np.full_like(idx, self.market_id)
-        m = (self.m_amp * np.sin(self.m_freq * tt[:, None] + self.m_phase)).sum(axis=1)
-        m = m + 0.006 * self.normal(market_idx, t, 0)
+        m = self.market(t)
         cyc = (self.amp[idx] * np.sin(self.freq[idx] * tt[:, None] + self.phase[idx])).sum(axis=1)
         return (
             self.base[idx]
@@ -781,11 +796,18 @@ def _to_tick(price: np.ndarray, fine: np.ndarray, mode: str) -> np.ndarray:
 class Dataset:
     """The data a J-Quants V2 account would see, synthesised deterministically from ``seed``.
 
-    ``today`` (None = today in Asia/Tokyo, re-read on every call) decides which bars exist,
-    how far the calendar is published and the base date of the adjusted prices.
-    ``plan`` decides plan-dependent columns: premium adds session bars; free/light omit the
-    margin columns of the master, as the real API does.
+    ``today`` (None = today in Asia/Tokyo, re-read on every call) decides which data exist,
+    how far the calendar is published and the base date of the adjusted prices. The
+    simulator's clock is "the evening of today" (about 20:00 JST): everything J-Quants
+    publishes by then for ``today`` exists; derivatives (published 03:00 the next day) do not.
+
+    ``plan`` is the default for plan-dependent columns when a method is not given one:
+    Premium adds session bars; Free/Light omit the margin columns of the master.
     Returned rows are fresh copies, exactly as the API serialises them.
+
+    The other datasets hang off this one and share its universe, calendar and prices:
+    :attr:`fundamentals` (statements, dividends, earnings dates, valuation), :attr:`markets`
+    (margin, short selling, breakdown, investor types), :attr:`indices`, :attr:`derivatives`.
     """
 
     def __init__(
@@ -796,13 +818,63 @@ class Dataset:
         self.seed = int(seed)
         self.plan = plan
         self._today = today
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._cal = _Calendar(max(UNIVERSE_END_YEAR + 1, self.today.year + 1))
         self._u = _Universe(self.seed, self._cal)
         self._model = _PriceModel(self.seed, self._u.n, self._u.size_arr)
         self._review_ords, self._review_cat = self._scale_reviews()
-        self._bars_cache = _LRU(4)
+        ids = np.arange(self._u.n, dtype=np.int64)
+        size = np.clip(self._u.size_arr, -3.0, 6.0)
+        shares = 10 ** (7.2 + 0.38 * size + 0.3 * noise.normal(self.seed, ids, 0x5A4E))
+        self.base_shares = np.round(np.clip(shares, 1.5e6, 1.5e10), -3)
+        self.treasury_frac = 0.002 + 0.07 * noise.uniform(self.seed, ids, 0x7EA5) ** 2
+        self._bars_cache = _LRU(6)
         self._master_cache = _LRU(4)
+        self._close_fixes: dict[tuple[int, int], float] = {}
+        self._parts: dict[str, Any] = {}
+        self.version = 0
+        """Bumped by every correction: caches of derived data compare against it."""
+
+    # -- the other datasets -----------------------------------------------------------
+    def _part(self, name: str, factory: Callable[[], Any]) -> Any:
+        with self._lock:
+            part = self._parts.get(name)
+            if part is None:
+                part = self._parts[name] = factory()
+            return part
+
+    @property
+    def fundamentals(self) -> Any:
+        from moo_markets.jquants_sim.fundamentals import Fundamentals
+
+        return self._part("fundamentals", lambda: Fundamentals(self))
+
+    @property
+    def markets(self) -> Any:
+        from moo_markets.jquants_sim.markets import Markets
+
+        return self._part("markets", lambda: Markets(self))
+
+    @property
+    def indices(self) -> Any:
+        from moo_markets.jquants_sim.indices import Indices
+
+        return self._part("indices", lambda: Indices(self))
+
+    @property
+    def derivatives(self) -> Any:
+        from moo_markets.jquants_sim.derivatives import Derivatives
+
+        return self._part("derivatives", lambda: Derivatives(self))
+
+    def invalidate(self) -> None:
+        """Forget every cached row (after a correction or a move of "today")."""
+        with self._lock:
+            self.version += 1
+            self._bars_cache.clear()
+            self._master_cache.clear()
+            for part in self._parts.values():
+                part.invalidate()
 
     # -- time -------------------------------------------------------------------------
     @property
@@ -815,6 +887,7 @@ class Dataset:
             self._today = today
             if self.today.year + 1 > self._cal.last_year:
                 self._cal = _Calendar(self.today.year + 1)
+            self.invalidate()
 
     def published_calendar_end(self) -> dt.date:
         """Next year's calendar is published at the end of March."""
@@ -843,20 +916,33 @@ class Dataset:
         o = self._cal.next_business_day(d.toordinal())
         return None if o is None else dt.date.fromordinal(o)
 
+    def business_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        """Business days in ``first..last`` (inclusive)."""
+        ords = self._cal.business_days(first.toordinal(), last.toordinal())
+        return [dt.date.fromordinal(o) for o in ords.tolist()]
+
+    def previous_business_day(self, d: dt.date) -> dt.date | None:
+        ords = self._cal.business_days(CALENDAR_START.toordinal(), d.toordinal() - 1)
+        return dt.date.fromordinal(int(ords[-1])) if len(ords) else None
+
     # -- master -----------------------------------------------------------------------
-    def master(self, on: dt.date | None = None) -> list[dict[str, str]]:
+    def master(self, on: dt.date | None = None, plan: str | None = None) -> list[dict[str, str]]:
         """Snapshot on ``on`` (None = today); a non-business day gives the next business day's
         list, dates before 2008-05-07 give that first snapshot, and dates past the next
         business day after today give []."""
-        return [dict(r) for r in self.master_rows(on)]
+        return [dict(r) for r in self.master_rows(on, plan)]
 
-    def master_rows(self, on: dt.date | None = None) -> list[dict[str, str]]:
+    def master_rows(
+        self, on: dt.date | None = None, plan: str | None = None
+    ) -> list[dict[str, str]]:
         """Like :meth:`master` but the cached row objects themselves (read-only; for the server)."""
         effective = self.master_date(on)
         if effective is None:
             return []
+        with_margin = (plan or self.plan) in ("standard", "premium")
         return self._master_cache.get_or_compute(
-            effective.toordinal(), lambda: self._build_master(effective)
+            (effective.toordinal(), with_margin),
+            lambda: self.master_table(effective, with_margin).rows(),
         )
 
     def master_date(self, on: dt.date | None = None) -> dt.date | None:
@@ -868,40 +954,32 @@ class Dataset:
             return None
         return effective
 
-    def _build_master(self, day: dt.date) -> list[dict[str, str]]:
+    def master_table(self, day: dt.date, with_margin: bool = True) -> Table:
+        """Every issue listed on business day ``day``, in code order."""
         u = self._u
         o = day.toordinal()
         idx = u.code_order[u.listed_mask(o)[u.code_order]]
         ords = np.full(len(idx), o, dtype=np.int64)
-        mkt = u.market_at(idx, ords).tolist()
+        mkt = u.market_at(idx, ords)
         name = u.name_at(idx, ords).tolist()
-        cat = self._scale_cat(idx, ords, np.asarray(mkt)).tolist()
+        cat = self._scale_cat(idx, ords, mkt).tolist()
         sectors = u.sector_arr[idx].tolist()
         margins = u.margin_arr[idx].tolist()
         iso = day.isoformat()
-        with_margin = self.plan in ("standard", "premium")
         rows = []
-        for i, m, nm, c, s, mg in zip(idx.tolist(), mkt, name, cat, sectors, margins, strict=True):
+        for i, m, nm, c, s, mg in zip(
+            idx.tolist(), mkt.tolist(), name, cat, sectors, margins, strict=True
+        ):
             s33, s33nm, s17 = SECTOR33[s]
             ja, en = u.names[nm]
-            row = {
-                "Date": iso,
-                "Code": u.codes[i],
-                "CoName": ja,
-                "CoNameEn": en,
-                "S17": s17,
-                "S17Nm": SECTOR17[s17],
-                "S33": s33,
-                "S33Nm": s33nm,
-                "ScaleCat": SCALE_CATS[c],
-                "Mkt": MARKETS[m][0],
-                "MktNm": MARKETS[m][1],
-            }
+            row = [iso, u.codes[i], ja, en, s17, SECTOR17[s17], s33, s33nm, SCALE_CATS[c]]
+            row += MARKETS[m]
             if with_margin:
-                row["Mrgn"], row["MrgnNm"] = MARGINS[mg]
-            row["ProdCat"] = PROD_CAT_DOMESTIC_STOCK
+                row += MARGINS[mg]
+            row.append(PROD_CAT_DOMESTIC_STOCK)
             rows.append(row)
-        return rows
+        keys = MASTER_KEYS if with_margin else tuple(k for k in MASTER_KEYS if k not in _MARGIN)
+        return Table.from_rows(keys, rows)
 
     def _scale_reviews(self) -> tuple[np.ndarray, np.ndarray]:
         """TOPIX size categories, re-ranked at each October review among 1st section / Prime."""
@@ -934,45 +1012,146 @@ class Dataset:
         topix = (mkt == _MKT["0101"]) | (mkt == _MKT["0111"])
         return np.where(topix, np.where(cat == _CAT_NONE, _CAT_SMALL2, cat), _CAT_NONE)
 
-    # -- bars -------------------------------------------------------------------------
-    def bars_on(self, d: dt.date) -> list[dict[str, Any]]:
-        """Every listed issue's bar on ``d`` ([] on non-business days, before 2008-05-07 or after today)."""
-        return [dict(r) for r in self.bars_rows_on(d)]
+    # -- universe helpers for the other datasets --------------------------------------
+    def listed(self, day: dt.date) -> np.ndarray:
+        """Issue ids listed on ``day``, in code order."""
+        u = self._u
+        return u.code_order[u.listed_mask(day.toordinal())[u.code_order]]
 
-    def bars_rows_on(self, d: dt.date) -> list[dict[str, Any]]:
+    def issue(self, code: str) -> int | None:
+        """The issue id of a 4- or 5-character code (None if never listed)."""
+        return self._u.code_index.get(normalize_code(code))
+
+    def code_of(self, idx: np.ndarray) -> list[str]:
+        codes = self._u.codes
+        return [codes[i] for i in idx.tolist()]
+
+    def name_of(self, idx: np.ndarray, ords: np.ndarray) -> list[tuple[str, str]]:
+        """(Japanese, English) company names in effect on each day."""
+        names = self._u.names
+        return [names[n] for n in self._u.name_at(idx, ords).tolist()]
+
+    def market_of(self, idx: np.ndarray, ords: np.ndarray) -> np.ndarray:
+        """Index into :data:`MARKETS` in effect on each day."""
+        return self._u.market_at(idx, ords)
+
+    def listing_span(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first listed day, first day no longer listed) ordinals."""
+        return self._u.list_arr[idx], self._u.delist_arr[idx]
+
+    def split_factor_in_effect(self, idx: np.ndarray, ords: np.ndarray) -> np.ndarray:
+        """Product of AdjFactors with ex-date <= each day: raw price = base price x this."""
+        u = self._u
+        return np.where(u.sp_ord[idx] <= ords[:, None], u.sp_f[idx], 1.0).prod(axis=1)
+
+    def shares_outstanding(self, idx: np.ndarray, ords: np.ndarray) -> np.ndarray:
+        """Issued shares (treasury stock included) on each day; splits multiply them."""
+        return np.round(self.base_shares[idx] / self.split_factor_in_effect(idx, ords))
+
+    def model_close(self, idx: np.ndarray, ords: np.ndarray) -> np.ndarray:
+        """Unrounded raw close (the "base price" when nothing traded): cheap, no ticks."""
+        t = self._cal.index_of(ords)
+        return np.exp(self._model.log_fundamental(idx, t)) * self.split_factor_in_effect(idx, ords)
+
+    def day_index(self, ords: np.ndarray) -> np.ndarray:
+        """Business-day index t of each (business-day) ordinal: the price model's time axis."""
+        return self._cal.index_of(ords)
+
+    @property
+    def n_issues(self) -> int:
+        return self._u.n
+
+    @property
+    def sectors(self) -> np.ndarray:
+        """Index into :data:`SECTOR33` per issue id."""
+        return self._u.sector_arr
+
+    @property
+    def margin_types(self) -> np.ndarray:
+        """Index into :data:`MARGINS` per issue id."""
+        return self._u.margin_arr
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return self._u.size_arr
+
+    @property
+    def price_model(self) -> Any:
+        return self._model
+
+    @property
+    def business_day_ordinals(self) -> np.ndarray:
+        return self._cal.bd_ords
+
+    # -- bars -------------------------------------------------------------------------
+    def bars_on(self, d: dt.date, plan: str | None = None) -> list[dict[str, Any]]:
+        """Every listed issue's bar on ``d`` ([] on non-business days, before 2008-05-07 or after today)."""
+        return [dict(r) for r in self.bars_rows_on(d, plan)]
+
+    def bars_rows_on(self, d: dt.date, plan: str | None = None) -> list[dict[str, Any]]:
         """Like :meth:`bars_on` but the cached row objects themselves (read-only; for the server)."""
+        table = self.bars_table_on(d, plan)
+        return table.rows() if len(table) < 100 else self._rows_of(("bars", d, plan), table)
+
+    def _rows_of(self, key: Hashable, table: Table) -> list[dict[str, Any]]:
+        return self._bars_cache.get_or_compute(("rows", key, self.version), table.rows)
+
+    def bars_table_on(self, d: dt.date, plan: str | None = None) -> Table:
+        premium = (plan or self.plan) == "premium"
         today = self.today
         if d < DATA_START or d > today or not self.is_business_day(d):
-            return []
+            return Table.empty(bar_keys(premium))
+        o = d.toordinal()
+
+        def build() -> Table:
+            u = self._u
+            idx = u.code_order[u.listed_mask(o)[u.code_order]]
+            return self.bars_table(idx, np.full(len(idx), o, dtype=np.int64), premium)
+
         return self._bars_cache.get_or_compute(
-            (d.toordinal(), today.toordinal()), lambda: self._build_bars_on(d, today)
+            ("table", o, today.toordinal(), premium, self.version), build
         )
 
-    def _build_bars_on(self, d: dt.date, today: dt.date) -> list[dict[str, Any]]:
-        u = self._u
-        o = d.toordinal()
-        idx = u.code_order[u.listed_mask(o)[u.code_order]]
-        ords = np.full(len(idx), o, dtype=np.int64)
-        return self._rows(idx, ords, today.toordinal())
-
     def bars_for_code(
-        self, code: str, from_: dt.date | None = None, to: dt.date | None = None
+        self,
+        code: str,
+        from_: dt.date | None = None,
+        to: dt.date | None = None,
+        plan: str | None = None,
     ) -> list[dict[str, Any]]:
         """One issue's bars, oldest first; a 4-character code means the common stock (``7203`` = ``72030``)."""
+        return self.bars_table_for_code(code, from_, to, plan).rows()
+
+    def bars_table_for_code(
+        self,
+        code: str,
+        from_: dt.date | None = None,
+        to: dt.date | None = None,
+        plan: str | None = None,
+    ) -> Table:
+        premium = (plan or self.plan) == "premium"
+        idx, ords = self.issue_days(code, from_, to)
+        return self.bars_table(idx, ords, premium)
+
+    def issue_days(
+        self, code: str, from_: dt.date | None = None, to: dt.date | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(issue ids, ordinals) of the business days ``code`` was listed in ``from_..to``
+        (clipped to 2008-05-07..today)."""
         u = self._u
         i = u.code_index.get(normalize_code(code))
+        empty = np.zeros(0, dtype=np.int64)
         if i is None:
-            return []
+            return empty, empty
         today = self.today
         first = max(from_ or DATA_START, DATA_START).toordinal()
         first = max(first, int(u.list_arr[i]))
         last = min((to or today), today).toordinal()
         last = min(last, int(u.delist_arr[i]) - 1)
         if last < first:
-            return []
+            return empty, empty
         ords = self._cal.business_days(first, last)
-        idx = np.full(len(ords), i, dtype=np.int64)
-        return self._rows(idx, ords, today.toordinal())
+        return np.full(len(ords), i, dtype=np.int64), ords
 
     def split_events(self) -> list[tuple[dt.date, str, float]]:
         """(ex-date, code, AdjFactor) of every split with ex-date <= today, by date then code."""
@@ -986,17 +1165,100 @@ class Dataset:
         ]
         return sorted(events, key=lambda e: (e[0], e[1]))
 
+    def split_ordinals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The padded (issue x split) ex-date ordinals and factors."""
+        return self._u.sp_ord, self._u.sp_f
+
     def codes(self) -> list[str]:
         """Every code that is ever listed (through the generated horizon), sorted."""
         return [self._u.codes[i] for i in self._u.code_order.tolist()]
 
-    def _rows(self, idx: np.ndarray, ords: np.ndarray, today_ord: int) -> list[dict[str, Any]]:
-        """Bars for the (issue, day) pairs ``idx[j], ords[j]`` as API rows."""
+    # -- corrections (see corrections.py) ---------------------------------------------
+    def fix_close(self, code: str, day: dt.date, factor: float) -> None:
+        """Correct the close of ``code`` on ``day`` to about ``factor`` times what it was."""
+        i = self.issue(code)
+        if i is None:
+            raise ValueError(f"unknown code {code!r}")
+        with self._lock:
+            key = (i, day.toordinal())
+            self._close_fixes[key] = self._close_fixes.get(key, 1.0) * factor
+            self.invalidate()
+
+    def add_split(self, code: str, ex_date: dt.date, factor: float) -> None:
+        """A split (factor < 1) or reverse split (> 1) with ex-date ``ex_date``, added now."""
+        i = self.issue(code)
+        if i is None:
+            raise ValueError(f"unknown code {code!r}")
+        if not 0 < factor < 100 or factor == 1.0:
+            raise ValueError("factor must be a positive AdjFactor other than 1")
+        if not self.is_business_day(ex_date):
+            raise ValueError(f"{ex_date} is not a business day")
+        with self._lock:
+            self._u.add_split(i, ex_date.toordinal(), float(factor))
+            self.invalidate()
+
+    def bars_table(self, idx: np.ndarray, ords: np.ndarray, premium: bool = False) -> Table:
+        """Bars for the (issue, day) pairs ``idx[j], ords[j]`` (the API's rows, as columns)."""
+        keys = bar_keys(premium)
         if len(idx) == 0:
-            return []
+            return Table.empty(keys)
+        arrays = self.bar_arrays(idx, ords)
+        u, cal = self._u, self._cal
+        adj, factor, no_trade = arrays["adj"], arrays["factor"], arrays["no_trade"]
+        op, hi, lo, cl, vo, va = (arrays[k] for k in ("O", "H", "L", "C", "Vo", "Va"))
+
+        def adj_price(x: np.ndarray) -> list[float]:
+            return np.where(adj == 1.0, x, np.round(x * adj, _ADJ_DECIMALS)).tolist()
+
+        def adj_volume(x: np.ndarray) -> list[float]:
+            return np.where(adj == 1.0, x, np.round(x / adj, _ADJ_DECIMALS)).tolist()
+
+        def flag(x: np.ndarray) -> list[str]:
+            return np.where(x, "1", "0").tolist()
+
+        if np.all(ords == ords[0]):
+            dates = [cal.iso_of(int(ords[0]))] * len(ords)
+        else:
+            dates = [cal.iso[o - cal.base] for o in ords.tolist()]
+        ul, ll = arrays["UL"], arrays["LL"]
+        columns = [
+            dates, [u.codes[i] for i in idx.tolist()],
+            op.tolist(), hi.tolist(), lo.tolist(), cl.tolist(), flag(ul), flag(ll), vo.tolist(), va.tolist(),
+            factor.tolist(), adj_price(op), adj_price(hi), adj_price(lo), adj_price(cl), adj_volume(vo),
+        ]  # fmt: skip
+        if premium:
+            mid, m_vo = arrays["mid"], arrays["m_vo"]
+            m_hi, m_lo, a_hi, a_lo = arrays["m_hi"], arrays["m_lo"], arrays["a_hi"], arrays["a_lo"]
+            a_vo = vo - m_vo
+            m_va = np.round(va * m_vo / vo)
+            a_va = va - m_va
+            columns += [
+                op.tolist(), m_hi.tolist(), m_lo.tolist(), mid.tolist(), flag(ul & (m_hi == hi)),
+                flag(ll & (m_lo == lo)), m_vo.tolist(), m_va.tolist(), adj_price(op), adj_price(m_hi),
+                adj_price(m_lo), adj_price(mid), adj_volume(m_vo),
+                mid.tolist(), a_hi.tolist(), a_lo.tolist(), cl.tolist(), flag(ul & (a_hi == hi)),
+                flag(ll & (a_lo == lo)), a_vo.tolist(), a_va.tolist(), adj_price(mid), adj_price(a_hi),
+                adj_price(a_lo), adj_price(cl), adj_volume(a_vo),
+            ]  # fmt: skip
+        mkt_cap = np.round(cl * arrays["float_shares"] / 1e6)
+        columns.append(mkt_cap.tolist())
+        columns.append(np.where(factor < 1.0, "1", np.where(factor > 1.0, "2", "")).tolist())
+        ex_rt = columns[-1]
+        for j in np.flatnonzero(factor == 1.0).tolist():
+            ex_rt[j] = None
+        nullable = [n for n, k in enumerate(keys) if k in _NULL_ON_NO_TRADE]
+        for j in np.flatnonzero(no_trade).tolist():
+            for n in nullable:
+                columns[n][j] = None
+        return Table(keys, tuple(columns))
+
+    def bar_arrays(self, idx: np.ndarray, ords: np.ndarray) -> dict[str, np.ndarray]:
+        """The numbers behind the bars of (issue, day) pairs, before formatting: O/H/L/C,
+        Vo/Va, flags, factors, session split and the float shares used for MktCap."""
         u, model = self._u, self._model
         t = self._cal.index_of(ords)
         o2 = ords[:, None]
+        today_ord = self.today.toordinal()
         sp_ord, sp_f = u.sp_ord[idx], u.sp_f[idx]
         cum = np.where(sp_ord <= o2, sp_f, 1.0).prod(axis=1)
         adj = np.where((sp_ord > o2) & (sp_ord <= today_ord), sp_f, 1.0).prod(axis=1)
@@ -1020,6 +1282,10 @@ class Dataset:
         ul = u_limit < 0.0015
         ll = u_limit > 1 - 0.0015
         cl = np.where(ul, hi, np.where(ll, lo, cl))
+        if self._close_fixes:
+            cl = self._apply_close_fixes(idx, ords, cl, fine)
+            hi = np.maximum(hi, cl)
+            lo = np.minimum(lo, cl)
         log_vol = model.vbase[idx] + 0.45 * model.normal(idx, t, 7) + 8.0 * np.abs(lf - lf_prev)
         vo = np.maximum(np.round(np.exp(log_vol) / cum / 100.0) * 100.0, 200.0)
         vwap = lo + (hi - lo) * (0.3 + 0.4 * model.uniform(idx, t, 9))
@@ -1029,63 +1295,49 @@ class Dataset:
         )
         ul &= ~no_trade
         ll &= ~no_trade
+        mid = np.clip(_to_tick(lo + (hi - lo) * model.uniform(idx, t, 11), fine, "nearest"), lo, hi)
+        m_hi, m_lo = np.maximum(op, mid), np.minimum(op, mid)
+        a_hi, a_lo = np.maximum(mid, cl), np.minimum(mid, cl)
+        high_in_morning = model.uniform(idx, t, 12) < 0.5
+        low_in_morning = model.uniform(idx, t, 13) < 0.5
+        shares = np.round(self.base_shares[idx] / cum)
+        return {
+            "O": op, "H": hi, "L": lo, "C": cl, "Vo": vo, "Va": va, "UL": ul, "LL": ll,
+            "adj": adj, "factor": factor, "no_trade": no_trade, "mid": mid,
+            "m_hi": np.where(high_in_morning, hi, m_hi), "a_hi": np.where(high_in_morning, a_hi, hi),
+            "m_lo": np.where(low_in_morning, lo, m_lo), "a_lo": np.where(low_in_morning, a_lo, lo),
+            "m_vo": np.clip(
+                np.round(vo * (0.4 + 0.3 * model.uniform(idx, t, 14)) / 100.0) * 100.0, 100.0, vo - 100.0
+            ),
+            "shares": shares,
+            "float_shares": np.round(shares * (1.0 - self.treasury_frac[idx])),
+            "model_close": c_raw,
+        }  # fmt: skip
 
-        def adj_price(x: np.ndarray) -> list[float]:
-            return np.where(adj == 1.0, x, np.round(x * adj, _ADJ_DECIMALS)).tolist()
+    def _apply_close_fixes(
+        self, idx: np.ndarray, ords: np.ndarray, cl: np.ndarray, fine: np.ndarray
+    ) -> np.ndarray:
+        keys = idx * (1 << 32) + ords
+        fixes = self._close_fixes
+        fix_keys = np.array([i * (1 << 32) + o for i, o in fixes], dtype=np.int64)
+        hit = np.isin(keys, fix_keys)
+        if not hit.any():
+            return cl
+        out = cl.copy()
+        for j in np.flatnonzero(hit).tolist():
+            f = fixes[(int(idx[j]), int(ords[j]))]
+            out[j] = _to_tick(np.array([cl[j] * f]), fine[j : j + 1], "nearest")[0]
+        return out
 
-        def adj_volume(x: np.ndarray) -> list[float]:
-            return np.where(adj == 1.0, x, np.round(x / adj, _ADJ_DECIMALS)).tolist()
 
-        def flag(x: np.ndarray) -> list[str]:
-            return np.where(x, "1", "0").tolist()
+_MARGIN = frozenset({"Mrgn", "MrgnNm"})
+EXTRA_BAR_KEYS = ("MktCap", "ExRT")
+"""Sent after every other bar field (docs/jquants-datasets.md: seen since 2026-08)."""
 
-        cal = self._cal
-        if np.all(ords == ords[0]):
-            dates = [cal.iso_of(int(ords[0]))] * len(ords)
-        else:
-            dates = [cal.iso[o - cal.base] for o in ords.tolist()]
-        columns = [
-            dates, [u.codes[i] for i in idx.tolist()],
-            op.tolist(), hi.tolist(), lo.tolist(), cl.tolist(), flag(ul), flag(ll), vo.tolist(), va.tolist(),
-            factor.tolist(), adj_price(op), adj_price(hi), adj_price(lo), adj_price(cl), adj_volume(vo),
-        ]  # fmt: skip
-        keys = BAR_KEYS
-        if self.plan == "premium":
-            keys = BAR_KEYS + PREMIUM_BAR_KEYS
-            mid = np.clip(
-                _to_tick(lo + (hi - lo) * model.uniform(idx, t, 11), fine, "nearest"), lo, hi
-            )
-            m_hi, m_lo = np.maximum(op, mid), np.minimum(op, mid)
-            a_hi, a_lo = np.maximum(mid, cl), np.minimum(mid, cl)
-            high_in_morning = model.uniform(idx, t, 12) < 0.5
-            low_in_morning = model.uniform(idx, t, 13) < 0.5
-            m_hi = np.where(high_in_morning, hi, m_hi)
-            a_hi = np.where(high_in_morning, a_hi, hi)
-            m_lo = np.where(low_in_morning, lo, m_lo)
-            a_lo = np.where(low_in_morning, a_lo, lo)
-            m_vo = np.clip(
-                np.round(vo * (0.4 + 0.3 * model.uniform(idx, t, 14)) / 100.0) * 100.0,
-                100.0,
-                vo - 100.0,
-            )
-            a_vo = vo - m_vo
-            m_va = np.round(va * m_vo / vo)
-            a_va = va - m_va
-            columns += [
-                op.tolist(), m_hi.tolist(), m_lo.tolist(), mid.tolist(), flag(ul & (m_hi == hi)),
-                flag(ll & (m_lo == lo)), m_vo.tolist(), m_va.tolist(), adj_price(op), adj_price(m_hi),
-                adj_price(m_lo), adj_price(mid), adj_volume(m_vo),
-                mid.tolist(), a_hi.tolist(), a_lo.tolist(), cl.tolist(), flag(ul & (a_hi == hi)),
-                flag(ll & (a_lo == lo)), a_vo.tolist(), a_va.tolist(), adj_price(mid), adj_price(a_hi),
-                adj_price(a_lo), adj_price(cl), adj_volume(a_vo),
-            ]  # fmt: skip
-        rows = [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
-        nullable = [k for k in _NULL_ON_NO_TRADE if k in keys]
-        for j in np.flatnonzero(no_trade).tolist():
-            row = rows[j]
-            for k in nullable:
-                row[k] = None
-        return rows
+
+def bar_keys(premium: bool) -> tuple[str, ...]:
+    """Field order of a daily bar: base fields, the Premium session fields, MktCap, ExRT."""
+    return BAR_KEYS + (PREMIUM_BAR_KEYS if premium else ()) + EXTRA_BAR_KEYS
 
 
 def normalize_code(code: str) -> str:

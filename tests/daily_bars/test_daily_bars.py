@@ -23,6 +23,7 @@ from moo_markets.daily_bars.assets import daily_bars, trading_calendar
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
 from moo_markets.jobs import JQUANTS_POOL, JQUANTS_TAG
 from moo_markets.jquants_sim import Dataset
+from moo_markets.jquants_sim.endpoints import rows as sim_rows
 from moo_markets.maintenance import freshness
 from moo_markets.warehouse import bulk, get_engine
 from moo_markets.warehouse.resource import WarehouseResource
@@ -361,7 +362,9 @@ def test_interrupted_backfill_resumes_without_duplicates(
     # day fails hard. One fetch thread keeps the requests in day order, so exactly the
     # first three days are the ones that got through (with two threads the 4th and 5th
     # day race for the third good answer).
-    calendar_pages = -(-len(Dataset(seed=42).calendar()) // 5000)
+    calendar_pages = -(
+        -len(sim_rows(Dataset(seed=42), "/markets/calendar", {}, "standard")) // 5000
+    )
     flaky = make_simulator(burst_500_every=calendar_pages + 3, burst_500_length=4)
     sessions = business_days(flaky, first, last)
     result = run_bars(
@@ -417,7 +420,9 @@ def test_step_retry_resumes_after_the_committed_days(
     monkeypatch.setenv("MOO_MARKETS_STEP_RETRIES", "1")
     monkeypatch.setenv("MOO_MARKETS_STEP_RETRY_DELAY_SECONDS", "0")
     first, last = dt.date(2026, 2, 2), dt.date(2026, 2, 10)
-    calendar_pages = -(-len(Dataset(seed=42).calendar()) // 5000)
+    calendar_pages = -(
+        -len(sim_rows(Dataset(seed=42), "/markets/calendar", {}, "standard")) // 5000
+    )
     sim = make_simulator(burst_500_every=calendar_pages + 3, burst_500_length=2)
     sessions = business_days(sim, first, last)
     defs = dg.Definitions.merge(

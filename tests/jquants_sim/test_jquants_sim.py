@@ -1,9 +1,10 @@
 """Contract tests of the offline J-Quants V2 simulator, over real HTTP.
 
 The simulator stands in for J-Quants in every other test, so what is checked here is that
-it behaves like the reference (shared/jquants-v2.md): paths, envelopes, key orders, JSON
-types, error bodies, pagination, gzip, calendar, splits, rate limits and faults -- and that
-the HTTP layer serves exactly what ``Dataset`` computes.
+it behaves like the reference (shared/jquants-v2.md, docs/jquants-datasets.md): paths,
+envelopes, key orders, JSON types, error bodies, pagination, gzip, calendar, splits, rate
+limits and faults -- and that the HTTP layer serves exactly what ``Dataset`` computes. The
+other datasets, plans, bulk files and corrections are covered under tests/jquants_sim/.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from moo_markets.jquants_sim.dataset import (
     PREMIUM_BAR_KEYS,
     SECTOR17,
     SECTOR33,
+    bar_keys,
 )
 
-KEY = "sim-contract-test-key"
+KEY = "sim-contract-test-key"  # Standard plan
+PREMIUM_KEY = "sim-contract-premium-key"
 TODAY = dt.date(2026, 3, 2)  # a Monday
 DAY = dt.date(2026, 2, 27)  # a Friday
 MASTER = "/equities/master"
@@ -50,9 +53,14 @@ def dataset() -> Dataset:
 @pytest.fixture(scope="module")
 def sim(dataset):
     """Standard plan, no limits or faults; never moved in time (tests that move it own one)."""
-    with JQuantsSimulator(
-        SimulatorConfig(api_key=KEY, seed=42, today=TODAY), dataset=dataset
-    ) as simulator:
+    config = SimulatorConfig(
+        api_key=KEY,
+        api_keys={PREMIUM_KEY: "premium"},
+        seed=42,
+        today=TODAY,
+        rate_limit_per_minute=None,
+    )
+    with JQuantsSimulator(config, dataset=dataset) as simulator:
         yield simulator
 
 
@@ -63,6 +71,7 @@ def make_sim(dataset):
 
     def make(dataset_=None, **settings) -> JQuantsSimulator:
         settings.setdefault("today", TODAY)
+        settings.setdefault("rate_limit_per_minute", None)
         simulator = JQuantsSimulator(
             SimulatorConfig(api_key=KEY, **settings), dataset=dataset_ or dataset
         )
@@ -147,9 +156,13 @@ def test_master_code_date_formats_and_holidays(sim, http, dataset):
     sunday = get(http, sim, MASTER, date="2026-03-01").json()["data"]
     assert sunday == compact
     assert get(http, sim, MASTER).json()["data"] == compact
-    # Before the data start: the first snapshot. Far future: nothing.
-    early = get(http, sim, MASTER, date="2008-01-10").json()["data"]
+    # Before the data start: the first snapshot (Premium reaches back that far; Standard's
+    # window starts 10 years ago). Far future: nothing.
+    premium = requests.Session()
+    premium.headers["x-api-key"] = PREMIUM_KEY
+    early = get(premium, sim, MASTER, date="2008-01-10").json()["data"]
     assert early and {r["Date"] for r in early} == {"2008-05-07"}
+    assert get(http, sim, MASTER, date="2008-01-10").status_code == 400
     assert get(http, sim, MASTER, date="2026-06-01").json() == {"data": []}
 
 
@@ -173,8 +186,13 @@ def test_listings_change_over_time(dataset):
 # -- bars ----------------------------------------------------------------------------------
 
 
-def check_bar(row: dict, keys=BAR_KEYS) -> None:
+STANDARD_BAR_KEYS = bar_keys(premium=False)
+
+
+def check_bar(row: dict, keys=STANDARD_BAR_KEYS) -> None:
     assert tuple(row) == keys
+    assert isinstance(row["MktCap"], float | None)
+    assert row["ExRT"] == {1.0: None}.get(row["AdjFactor"], "1" if row["AdjFactor"] < 1 else "2")
     assert isinstance(row["Date"], str) and isinstance(row["Code"], str) and len(row["Code"]) == 5
     assert row["UL"] in ("0", "1") and row["LL"] in ("0", "1")
     assert isinstance(row["AdjFactor"], float)
@@ -213,7 +231,11 @@ def test_bars_by_code_match_the_day_rows(sim, http, dataset):
     assert rows[-1] == by_day["72030"]
     one = get(http, sim, BARS, code="72030", date="2026-02-27").json()["data"]
     assert one == [by_day["72030"]]
-    full = get(http, sim, BARS, code="72030").json()["data"]
+    full = get(http, sim, BARS, code="72030").json()["data"]  # the Standard window: 10 years
+    assert full[0]["Date"] == "2016-03-02" and full[-1]["Date"] == "2026-03-02"
+    premium = requests.Session()
+    premium.headers["x-api-key"] = PREMIUM_KEY
+    full = fetch_all(premium, sim, BARS, code="72030")[0]
     assert full[0]["Date"] == "2008-05-07" and full[-1]["Date"] == "2026-03-02"
     alnum = next(c for c in by_day if not c.isdigit())
     assert get(http, sim, BARS, code=alnum[:4], date="2026-02-27").json()["data"] == [by_day[alnum]]
@@ -227,7 +249,7 @@ def test_outage_day_and_empty_results(sim, http, dataset):
     )
     assert get(http, sim, BARS, date="2026-02-28").json() == {"data": []}  # Saturday
     assert get(http, sim, BARS, date="2026-03-03").json() == {"data": []}  # after today
-    assert get(http, sim, BARS, date="2008-05-02").json() == {"data": []}  # before the data start
+    assert get(http, sim, BARS, date="2008-05-02").status_code == 400  # outside the window
     unused = next(f"{n}0" for n in range(9999, 1300, -1) if f"{n}0" not in set(dataset.codes()))
     assert get(http, sim, BARS, code=unused).json() == {"data": []}
 
@@ -256,7 +278,7 @@ def test_error_bodies(sim, http):
     response = get(http, sim, BARS)
     assert response.status_code == 400
     assert response.json() == {
-        "message": "This API requires at least 1 parameter as follows; date, code"
+        "message": "This API requires at least 1 parameter as follows; 'date','code'."
     }
     bad_date = get(http, sim, BARS, date="20240230")
     assert bad_date.status_code == 400 and "message" in bad_date.json()
@@ -269,7 +291,10 @@ def test_error_bodies(sim, http):
     for path in ("/equities/nope", "/listed/info", "/equities/master/"):
         missing = get(http, sim, path)
         assert missing.status_code == 403
-        assert missing.json() == {"message": "Missing Authentication Token"}
+        assert missing.json() == {
+            "message": "The requested endpoint does not exist. "
+            "Please check the URL, HTTP method, and API version."
+        }
     assert http.post(sim.base_url + MASTER, timeout=10).status_code == 403
     assert http.head(sim.base_url + MASTER, timeout=10).status_code == 403
 
@@ -289,7 +314,7 @@ def test_pagination(make_sim, http, dataset):
     foreign = get(http, small, BARS, date="2026-02-26", pagination_key=first["pagination_key"])
     assert foreign.status_code == 400
     calendar, _ = fetch_all(http, small, CALENDAR)
-    assert calendar == dataset.calendar()
+    assert calendar == small.rows(CALENDAR) == dataset.calendar(dt.date(2016, 3, 2))
 
 
 def test_gzip_and_headers(sim, http):
@@ -318,9 +343,13 @@ def test_gzip_and_headers(sim, http):
 
 
 def test_calendar(sim, http, dataset):
-    rows, pages = fetch_all(http, sim, CALENDAR)
-    assert rows == dataset.calendar() and pages == 2  # ~6,900 days at 5,000 rows a page
-    assert rows[0] == {"Date": "2008-01-01", "HolDiv": "0"}
+    premium = requests.Session()
+    premium.headers["x-api-key"] = PREMIUM_KEY
+    rows, pages = fetch_all(premium, sim, CALENDAR)
+    assert rows == dataset.calendar(dt.date(2008, 5, 7)) and pages == 2  # ~6,800 days
+    assert rows[0] == {"Date": "2008-05-07", "HolDiv": "1"}
+    standard = fetch_all(http, sim, CALENDAR)[0]
+    assert standard[0]["Date"] == "2016-03-02" and standard[-1] == rows[-1]
     assert rows[-1]["Date"] == "2026-12-31", (
         "next year's calendar is published only from the end of March"
     )
@@ -365,8 +394,8 @@ def test_premium_adds_session_fields_and_free_drops_margin(make_sim, http):
     rows = get(http, premium, BARS, date="2026-02-27").json()["data"]
     assert rows == premium.dataset.bars_on(DAY)
     for row in rows:
-        assert tuple(row) == BAR_KEYS + PREMIUM_BAR_KEYS
-        check_bar({k: row[k] for k in BAR_KEYS})
+        assert tuple(row) == BAR_KEYS + PREMIUM_BAR_KEYS + ("MktCap", "ExRT")
+        check_bar({k: row[k] for k in bar_keys(premium=False)})
         if row["O"] is None:
             assert all(row[k] is None for k in ("MO", "MC", "MVo", "AO", "AC", "AVo", "AAdjC"))
             continue
@@ -548,8 +577,10 @@ def test_cli_settings_flag_beats_env_beats_default():
         "JQUANTS_SIM_RATE_LIMIT": "120",
     }
     settings = resolve(parser.parse_args(["--port", "1234", "--today", "2026-03-02"]), env)
-    assert settings["api_key"] == "from-env" and settings["port"] == 1234
+    assert settings["api_key"] == [("from-env", None)] and settings["port"] == 1234
     assert settings["rate_limit"] == 120 and settings["today"] == TODAY
+    assert resolve(parser.parse_args([]), {})["rate_limit"] == "plan"
+    assert resolve(parser.parse_args(["--rate-limit", "0"]), {})["rate_limit"] == "unlimited"
     assert (
         settings["host"] == "127.0.0.1"
         and settings["plan"] == "standard"
