@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
+from support.jquants_sim import SIM_API_KEY
 
 from moo_markets.jquants import JQuantsResource
 from moo_markets.warehouse.engine import dispose_engines, get_engine
@@ -38,9 +39,6 @@ def pytest_collection_modifyitems(items) -> None:
     ]
     if unmarked:
         raise pytest.UsageError(f"tests using a Dagster stack must be marked e2e: {unmarked}")
-
-
-SIM_API_KEY = "sim-test-key-not-a-secret"
 
 
 @pytest.fixture(scope="session")

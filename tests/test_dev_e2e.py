@@ -29,8 +29,8 @@ import psutil
 import pytest
 import requests
 import sqlalchemy as sa
-from conftest import SIM_API_KEY
 from support.dagster_processes import free_port, wait_for
+from support.jquants_sim import SIM_API_KEY
 
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
 from moo_markets.dev_runs import REASON

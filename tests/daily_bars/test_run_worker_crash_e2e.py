@@ -20,9 +20,10 @@ from support.dagster_processes import wait_for
 
 from moo_markets.core.runs import FINISHED
 from moo_markets.core.workers import pid_from_message
-from moo_markets.jquants_sim.server import BARS_PATH
 
 pytestmark = pytest.mark.e2e
+
+BARS_PATH = "/v2/equities/bars/daily"  # as the simulator logs it
 
 REPOSITORY = {"repositoryLocationName": "moo_markets", "repositoryName": "__repository__"}
 # About 40 sessions, one request each, in a range no other test file backfills.

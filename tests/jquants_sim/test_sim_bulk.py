@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
-from conftest import DAY, TODAY, Client
+from support.jquants_sim import DAY, TODAY, Client
 
 from moo_markets.jquants_sim.bulk import BULK_ENDPOINTS
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import KEYS, TODAY, Client
+from support.jquants_sim import KEYS, TODAY, Client
 
 BARS = "/equities/bars/daily"
 SUMMARY = "/fins/summary"

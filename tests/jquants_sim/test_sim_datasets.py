@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import DAY, QUERIES, STATEMENT_DAY, TODAY, Client
+from support.jquants_sim import DAY, QUERIES, STATEMENT_DAY, TODAY, Client
 
 from moo_markets.jquants_sim import Dataset
 from moo_markets.jquants_sim.derivatives import FUTURES_KEYS, OPTIONS_225_KEYS, OPTIONS_KEYS

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import requests
-from conftest import DAY, QUERIES, STATEMENT_DAY, TODAY, Client
+from support.jquants_sim import DAY, QUERIES, STATEMENT_DAY, TODAY, Client
 
 from moo_markets.jquants_sim import PLANS, RATE_LIMITS, SimulatorConfig, history_window
 from moo_markets.jquants_sim.cli import add_arguments, build, resolve
