@@ -45,37 +45,46 @@ STOPPED = "the run was stopped while this step ran; it is not retried"
 
 
 @contextmanager
-def _stop_is_final() -> Iterator[None]:
+def _stop_is_final(context: Any) -> Iterator[None]:
     try:
         yield
     except dg.DagsterExecutionInterruptedError:
+        run = context.instance.get_run_by_id(context.run_id) if context is not None else None
+        if run is None or run.status != dg.DagsterRunStatus.CANCELING:
+            raise  # not a termination Dagster is carrying out: its own handling applies
         raise dg.Failure(description=STOPPED, allow_retries=False) from None
+
+
+def _context_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return kwargs.get("context", args[0] if args else None)
 
 
 def stop_is_final(fn: F) -> F:
     """Make stopping a run stop it, despite the step retry policy.
 
-    Dagster's step boundary turns an interrupt (the run was terminated) into a
-    retry request when the step has a retry policy. Steps run inside the run
-    worker (in-process executor), so the termination was spent on that one
-    attempt and the retried step ran on to success: a run stopped from the UI
-    or the REST API finished instead. Here the interrupt becomes a
-    ``dg.Failure`` that forbids retries; the run, already CANCELING, ends
-    CANCELED. Wraps generator and plain asset functions alike (Dagster reads
-    the signature through ``functools.wraps``).
+    Dagster's step boundary turns an interrupt into a retry request when the
+    step has a retry policy. Steps run inside the run worker (in-process
+    executor), so the termination was spent on that one attempt and the
+    retried step ran on to success: a run stopped from the UI or the REST API
+    finished instead. Here the interrupt of a run being terminated (status
+    CANCELING) becomes a ``dg.Failure`` that forbids retries, and the run ends
+    CANCELED; any other interrupt keeps Dagster's own handling (e.g. a run
+    already marked canceled stays canceled). Wraps generator and plain asset
+    functions alike, whose first parameter is the context (Dagster reads the
+    signature through ``functools.wraps``).
     """
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
         def steps(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            with _stop_is_final():
+            with _stop_is_final(_context_of(args, kwargs)):
                 yield from fn(*args, **kwargs)
 
         return steps  # type: ignore[return-value]
 
     @functools.wraps(fn)
     def step(*args: Any, **kwargs: Any) -> Any:
-        with _stop_is_final():
+        with _stop_is_final(_context_of(args, kwargs)):
             return fn(*args, **kwargs)
 
     return step  # type: ignore[return-value]

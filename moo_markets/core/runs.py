@@ -302,6 +302,7 @@ def stuck_reason(
     stuck_after: float,
     check_local_pid: bool,
     alive: Callable[[int, float], bool] | None = None,
+    gone_grace: float = 0.0,
 ) -> str | None:
     """Why an unfinished run is stuck, or None.
 
@@ -309,13 +310,21 @@ def stuck_reason(
     to be gone (Dagster logged that it exited; or, when Dagster runs on this
     host, its pid no longer exists, is a zombie or belongs to a newer process)
     or it logged no event for ``stuck_after`` seconds. Used by the
-    stuck_run_sensor and by ``POST /api/scheduler/cleanup``.
+    stuck_run_sensor and by ``POST /api/scheduler/cleanup``. ``gone_grace``:
+    a gone worker counts only once the run has been silent that long, so
+    Dagster's run monitoring, which ends a run whose worker died while its
+    code server lives (FAILURE, with the signal), acts first (the sensor
+    passes it; an explicit cleanup does not wait).
     """
     if run.status not in STUCK_CANDIDATES:
         return None
-    if run.worker_exited:
+    last = last_progress(run)
+    idle = (now - last).total_seconds() if last is not None else 0.0
+    if idle < gone_grace:
+        pass  # Dagster may still end it; only the idle rule below could apply
+    elif run.worker_exited:
         return "run worker exited without ending the run"
-    if check_local_pid and run.worker_pid is not None:
+    elif check_local_pid and run.worker_pid is not None:
         if alive is None:
             from moo_markets.core.workers import alive as alive_on_this_host
 
@@ -323,7 +332,6 @@ def stuck_reason(
         since = run.worker_pid_at.timestamp() if run.worker_pid_at else now.timestamp()
         if not alive(run.worker_pid, since):
             return f"run worker process {run.worker_pid} is gone"
-    idle = (now - last_progress(run)).total_seconds() if last_progress(run) else 0.0
     if idle > stuck_after:
         return f"no progress for {idle:.0f}s (limit {stuck_after:.0f}s)"
     return None

@@ -37,15 +37,26 @@ def find_stuck_runs(
     now = now or now_jst()
     # Workers of other launchers (Docker, Kubernetes) live elsewhere: only the idle rule applies.
     local = isinstance(instance.run_launcher, dg.DefaultRunLauncher)
+    grace = monitoring_grace(instance)
     statuses = [dg.DagsterRunStatus(s) for s in sorted(STUCK_CANDIDATES)]
     stuck: list[StuckRun] = []
     for record in instance.get_run_records(filters=dg.RunsFilter(statuses=statuses)):
         view = run_view(instance, record, worker=True)
-        reason = stuck_reason(view, now, stuck_after.total_seconds(), check_local_pid=local)
+        reason = stuck_reason(
+            view, now, stuck_after.total_seconds(), check_local_pid=local, gone_grace=grace
+        )
         log.debug("run %s: %s", view.run_id, reason or "not stuck")
         if reason:
             stuck.append(StuckRun(record.dagster_run, reason))
     return stuck
+
+
+def monitoring_grace(instance: dg.DagsterInstance) -> float:
+    """How long a run with a dead worker is left to Dagster's run monitoring, which ends it
+    truthfully (FAILURE, "terminated by signal 9") while its code server still answers."""
+    if not instance.run_monitoring_enabled:
+        return 0.0
+    return max(60.0, 3.0 * instance.run_monitoring_poll_interval_seconds)
 
 
 def stop_reason(stuck: StuckRun) -> str:

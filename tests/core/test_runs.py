@@ -168,3 +168,14 @@ def test_stuck_rule():
     assert runs.stuck_reason(gone, now, 1800, False, alive=lambda pid, at: False) is None
     idle = view("STARTED", started_at=T0, ended_at=None, updated_at=T0, last_event_at=T0)
     assert runs.stuck_reason(idle, now, 1800, False) == "no progress for 3600s (limit 1800s)"
+
+
+def test_a_gone_worker_is_left_to_dagster_for_the_grace():
+    now = T0 + dt.timedelta(seconds=30)
+    gone = view("STARTED", worker_pid=7201, worker_pid_at=T0, last_event_at=T0)
+    dead = lambda pid, at: False  # noqa: E731
+    assert runs.stuck_reason(gone, now, 1800, True, alive=dead, gone_grace=60) is None
+    later = now + dt.timedelta(seconds=60)
+    assert runs.stuck_reason(gone, later, 1800, True, alive=dead, gone_grace=60) == (
+        "run worker process 7201 is gone"
+    )
