@@ -320,7 +320,7 @@ def stuck_reason(
         return None
     last = last_progress(run)
     idle = (now - last).total_seconds() if last is not None else 0.0
-    if idle < gone_grace:
+    if gone_grace > 0 and idle < gone_grace:
         pass  # Dagster may still end it; only the idle rule below could apply
     elif run.worker_exited:
         return "run worker exited without ending the run"
