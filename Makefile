@@ -28,10 +28,13 @@ SIM_PORT ?= 8765
 dev: install
 	$(BIN)/moo-markets dev --port $(UI_PORT) --api-port $(API_PORT) --sim-port $(SIM_PORT)
 
+# Test processes for `make test` (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one.
+PYTEST_WORKERS ?= 2
+
 ## Lint, then the whole test suite (PostgreSQL tests need MOO_MARKETS_TEST_POSTGRES_URL).
 test: install
 	$(BIN)/ruff check moo_markets tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## Everything but the end-to-end tests (those marked e2e start Dagster processes).
 test-fast: install

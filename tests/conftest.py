@@ -30,7 +30,18 @@ STACK_FIXTURES = {"dagster_stack", "ops_stack"}
 
 def pytest_collection_modifyitems(items) -> None:
     """`make test-fast` (-m "not e2e") must never start Dagster: a test using a stack
-    without the e2e marker is an error, not a slow surprise."""
+    without the e2e marker is an error, not a slow surprise.
+
+    Under pytest-xdist (``--dist loadgroup``), the tests of one module that share a
+    stack run on one worker, so each session- or module-scoped stack starts once;
+    every other test goes wherever a worker is free.
+    """
+    for item in items:
+        if STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            fixture = (
+                "dagster_stack" if "dagster_stack" in item.fixturenames else item.module.__name__
+            )
+            item.add_marker(pytest.mark.xdist_group(f"stack-{fixture}"))
     unmarked = [
         item.nodeid
         for item in items

@@ -297,7 +297,7 @@ def test_moo_markets_dev_is_quiet_and_ctrl_c_ends_a_backfill_in_order(
                 days = connection.execute(
                     sa.select(sa.func.count(sa.distinct(daily_bars.c.date)))
                 ).scalar_one()
-            return days >= 20 and time.monotonic() - started >= HEALTHY_SECONDS
+            return days >= 5 and time.monotonic() - started >= HEALTHY_SECONDS
 
         wait_for(
             some_days_stored, timeout=600, interval=2.0, message="the backfill to be under way"
