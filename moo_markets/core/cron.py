@@ -26,6 +26,10 @@ _HORIZON_YEARS = 8
 
 Source = Literal["override", "environment", "default"]
 
+SET_AT_RUNTIME = "set at runtime by"
+"""Words a schedule's description carries while an override is in force: the REST API
+reads them back through GraphQL to know which load of the code location it sees."""
+
 
 class CronError(ValueError):
     """A cron expression moo_markets cannot schedule; the message says why."""
@@ -77,7 +81,7 @@ class CronInForce:
         """One line for the schedule's description in the Dagster UI."""
         if self.override is not None:
             when = self.override.set_at.isoformat(timespec="seconds")
-            text = f"Cron {self.cron!r} set at runtime by {self.override.set_by} at {when}."
+            text = f"Cron {self.cron!r} {SET_AT_RUNTIME} {self.override.set_by} at {when}."
         elif self.source == "environment":
             text = f"Cron {self.cron!r} from the environment."
         else:

@@ -120,7 +120,7 @@ class _Settings(BaseSettings):
     api_port: int = Field(default=4000, ge=1, le=65535, description="Port of the REST API.")
     api_token: SecretStr | None = Field(
         default=None,
-        description="When set, every PUT/POST needs 'Authorization: Bearer <token>'.",
+        description="When set, every PUT/POST/DELETE needs 'Authorization: Bearer <token>'.",
     )
     api_connect_timeout: float = Field(default=5.0, gt=0, le=120)
     api_graphql_timeout: float = Field(
