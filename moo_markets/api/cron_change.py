@@ -18,10 +18,13 @@ Why stop and start around the change: the scheduler evaluates a changed cron
 from the last time it looked at the schedule (up to an hour ago, Dagster's
 checkpoint), so without it a new cron whose time fell in that past hour fired
 a run at once (e.g. a cron moved from 18:00 to 18:15 at 18:30 ran 18:15's tick
-right away, a second run that day). ``startSchedule`` makes the new cron count
-from now. The cost: a tick (old or new cron) falling inside the few seconds
+right away, a second run that day; seen with Dagster 1.13.27: a cron changed by a
+bare reload at 17:35:09 to ``35 17 * * *`` fired the 17:35 tick). ``startSchedule``
+makes the new cron count from now. The cost: a tick (old or new cron) falling inside the few seconds
 of the change itself is not run. The ON/OFF state is the same afterwards: the
-schedule's name, Dagster's key for it, never changes.
+schedule's name, Dagster's key for it, never changes (only a process killed
+between 2 and 6 would leave it off). Changes of one job are serialised within
+a process.
 
 If Dagster does not take the change (the location fails to load, or loads
 without the override: another warehouse?), the previous override is put back,
