@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-cron-apply clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ bench-ingest: install
 
 bench-api: install
 	$(BIN)/python bench/api.py
+
+bench-cron-apply: install
+	$(BIN)/python bench/cron_apply.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

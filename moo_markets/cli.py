@@ -29,6 +29,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     ),
     "restore": ("moo_markets.backup", "replace the moo_markets database with a backup file"),
     "db": ("moo_markets.warehouse.cli", "migrate the warehouse schema (db upgrade)"),
+    "schedule": (
+        "moo_markets.api.schedule_cli",
+        "change a job's cron at runtime (schedule set JOB CRON / schedule reset JOB)",
+    ),
     "mirror": (
         "moo_markets.mirror.cli",
         "sync the scheduler mirror tables (jobs, job_executions) from Dagster",

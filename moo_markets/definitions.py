@@ -3,7 +3,11 @@
 Built by a ``@definitions`` function so the settings are read, and checked,
 when Dagster loads the location, not when Python imports the module: a bad
 value stops the load with one message naming the variable. Loading is also
-the start-up check of the warehouse schema (upgraded if behind).
+the start-up check of the warehouse schema (upgraded if behind), and reads
+the crons set at runtime (``schedule_overrides``): an override beats
+``MOO_MARKETS_<JOB>_CRON``, which beats the catalog default. A reload of the
+location (what ``PUT /api/scheduler/jobs/:id/schedule`` asks for) therefore
+puts a new cron in force without a restart.
 
 Every run executes its steps inside the run worker (in-process executor), for
 the catalog jobs and for the UI's Materialize/backfill runs (``__ASSET_JOB``)
@@ -19,21 +23,30 @@ keeps its own fetch threads.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dagster as dg
 
 from moo_markets import daily_bars, listed_companies, maintenance
+from moo_markets.core.catalog import DAILY_BARS, JOBS, LISTED_COMPANIES
+from moo_markets.core.cron import CronInForce
 from moo_markets.core.settings import Settings, load_settings
 from moo_markets.mirror.sensor import build_definitions as build_mirror_definitions
 from moo_markets.resources import build_resources
 from moo_markets.warehouse.migrate import startup_check
+from moo_markets.warehouse.schedule_overrides import crons_in_force
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
-    """Everything the location holds, for the given settings (tests call this directly)."""
+def build_definitions(
+    settings: Settings, crons: Mapping[str, CronInForce] | None = None
+) -> dg.Definitions:
+    """Everything the location holds, for the given settings and the crons in force by
+    job_type (default: the settings' crons; tests call this directly)."""
+    crons = crons or {job.job_type: settings.cron_in_force(job) for job in JOBS}
     return dg.Definitions.merge(
-        listed_companies.build_definitions(settings),
-        daily_bars.build_definitions(settings),
-        build_mirror_definitions(settings),
+        listed_companies.build_definitions(settings, crons[LISTED_COMPANIES.job_type]),
+        daily_bars.build_definitions(settings, crons[DAILY_BARS.job_type]),
+        build_mirror_definitions(settings, crons),
         maintenance.build_definitions(settings),
         dg.Definitions(resources=build_resources(), executor=dg.in_process_executor),
     )
@@ -42,5 +55,6 @@ def build_definitions(settings: Settings) -> dg.Definitions:
 @dg.definitions
 def defs() -> dg.Definitions:
     settings = load_settings()
-    startup_check(settings.database_url_value, dg.get_dagster_logger("moo_markets"))
-    return build_definitions(settings)
+    logger = dg.get_dagster_logger("moo_markets")
+    startup_check(settings.database_url_value, logger)
+    return build_definitions(settings, crons_in_force(settings, logger))

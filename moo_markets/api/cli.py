@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         settings.api_host,
         settings.api_port,
         settings.dagster_url_for_logs,
-        "required for PUT/POST" if settings.api_token else "not set",
+        "required for PUT/POST/DELETE" if settings.api_token else "not set",
     )
     level = logging.getLogger().getEffectiveLevel()
     # A line per request (uvicorn's access log, httpx's per GraphQL call) only at DEBUG.

@@ -28,7 +28,7 @@ def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """PUT/POST need ``Authorization: Bearer <MOO_MARKETS_API_TOKEN>`` when a token is set."""
+    """PUT/POST/DELETE need ``Authorization: Bearer <MOO_MARKETS_API_TOKEN>`` when a token is set."""
     settings: Settings = request.app.state.settings
     if settings.api_token is None:
         return

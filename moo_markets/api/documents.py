@@ -224,6 +224,36 @@ mutation Stop($id: String!) {
 }
 """
 
+SCHEDULE_CRON = """
+query ScheduleCron($selector: ScheduleSelector!) {
+  scheduleOrError(scheduleSelector: $selector) {
+    __typename
+    ... on Schedule {
+      name cronSchedule description
+      scheduleState { id status nextTick { timestamp } }
+    }
+    ... on Error { message }
+  }
+}
+"""
+"""One schedule with its description, which says where its cron comes from (``core.cron``)."""
+
+RELOAD_LOCATION = """
+mutation ReloadLocation($location: String!) {
+  reloadRepositoryLocation(repositoryLocationName: $location) {
+    __typename
+    ... on WorkspaceLocationEntry {
+      name
+      displayMetadata { key value }
+      locationOrLoadError { __typename ... on PythonError { message } }
+    }
+    ... on Error { message }
+  }
+}
+"""
+"""Re-imports the code location (its ``@definitions`` factory reads the overrides again).
+With a shared ``dagster code-server`` the daemon follows within about a second."""
+
 
 def terminate_document(count: int) -> str:
     """Terminate ``count`` runs ($r0...) with one policy, each answer under its alias."""

@@ -1,7 +1,8 @@
 """Every error leaves the API as ``{"errors": {"detail": "..."}}`` with a documented code.
 
 404 unknown job/run, 422 invalid body or parameter, 409 impossible state change,
-401 missing/wrong token, 503 Dagster webserver not answering, 502 webserver
+401 missing/wrong token, 503 Dagster webserver (or, for a schedule change, the
+warehouse) not answering, 502 webserver
 answering with an unexpected error. Anything else is a bug: it is logged and
 answered with a bare 500, never with a stack trace.
 """
@@ -59,6 +60,12 @@ class DagsterError(ApiError):
     """The webserver answered, but not with what we expected."""
 
     status_code = 502
+
+
+class WarehouseUnavailable(ApiError):
+    """The warehouse cannot store what the request must store (a schedule override)."""
+
+    status_code = 503
 
 
 class Redactor:

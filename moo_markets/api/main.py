@@ -22,7 +22,7 @@ against the Dagster webserver. Stateless: Dagster is the source of truth.
 
 Paths accept a job's catalog id or its job_type (`/jobs/1` = `/jobs/listed_companies`).
 Times are ISO 8601 with offset (Asia/Tokyo). Errors are `{"errors": {"detail": "..."}}`.
-When `MOO_MARKETS_API_TOKEN` is set, every PUT/POST needs `Authorization: Bearer <token>`.
+When `MOO_MARKETS_API_TOKEN` is set, every PUT/POST/DELETE needs `Authorization: Bearer <token>`.
 """
 
 

@@ -126,6 +126,16 @@ class EnabledBody(StrictBody):
     enabled: StrictBool
 
 
+class ScheduleBody(StrictBody):
+    schedule: str | None = Field(
+        ...,
+        max_length=255,
+        description="Cron expression, 5 fields (minute hour day month weekday), Asia/Tokyo; "
+        "null returns the job to its default (MOO_MARKETS_<JOB>_CRON, else the catalog's).",
+        examples=["30 18 * * 1-5"],
+    )
+
+
 class RunBody(StrictBody):
     partition: str | None = Field(
         default=None,

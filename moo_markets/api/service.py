@@ -18,6 +18,7 @@ from moo_markets.api import translate as tr
 from moo_markets.api.errors import Conflict, DagsterError, InvalidInput, NotFound
 from moo_markets.api.graphql import DagsterGraphQL, unwrap
 from moo_markets.api.mirror import MirrorReader
+from moo_markets.api.overrides import OverrideStore
 from moo_markets.api.views import run_view
 from moo_markets.core import runs as core_runs
 from moo_markets.core.catalog import JOB_TYPE_TAG, JOBS, JobType, find
@@ -62,11 +63,14 @@ class SchedulerService:
         settings: Settings,
         mirror: MirrorReader,
         redact: Callable[[str], str] = str,
+        overrides: OverrideStore | None = None,
     ) -> None:
         self.gql = gql
         self.settings = settings
         self.mirror = mirror
         self.redact = redact
+        self.overrides = overrides or OverrideStore(settings.database_url_value)
+        self.cron_locks: dict[int, asyncio.Lock] = {}
 
     # -- selectors ---------------------------------------------------------------------
     @property
@@ -146,9 +150,15 @@ class SchedulerService:
         )
 
     async def set_enabled(self, job: JobType, enabled: bool) -> dict[str, Any]:
+        await self.switch(job, enabled)
+        return await self.job(job)
+
+    async def switch(self, job: JobType, enabled: bool) -> bool:
+        """Start or stop the job's schedule; whether it was running before. Idempotent."""
         schedule = await self._schedule(job)
         state = schedule["scheduleState"]
-        if (state["status"] == "RUNNING") != enabled:
+        was_running = state["status"] == "RUNNING"
+        if was_running != enabled:
             if enabled:
                 result = await self.gql.raw(
                     docs.START_SCHEDULE,
@@ -169,6 +179,14 @@ class SchedulerService:
                         f"{job.schedule_name}: {kind}: {message}"
                     )
             log.info("schedule %s %s", job.schedule_name, "started" if enabled else "stopped")
+        return was_running
+
+    async def set_schedule(self, job: JobType, cron: str | None, set_by: str) -> dict[str, Any]:
+        """Put ``cron`` in force for the job (``None``: back to its default); see
+        ``api/cron_change.py``. Answers the job once Dagster schedules on it."""
+        from moo_markets.api.cron_change import change_cron
+
+        await change_cron(self, job, cron, set_by)
         return await self.job(job)
 
     # -- runs ----------------------------------------------------------------------------

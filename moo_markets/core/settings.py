@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from moo_markets.core.catalog import JOBS, JobType
-from moo_markets.core.cron import CronError, validate_cron
+from moo_markets.core.cron import CronError, CronInForce, Override, cron_in_force, validate_cron
 
 ENV_PREFIX = "MOO_MARKETS_"
 DEFAULT_JQUANTS_BASE_URL = "https://api.jquants.com/v2"
@@ -120,7 +120,7 @@ class _Settings(BaseSettings):
     api_port: int = Field(default=4000, ge=1, le=65535, description="Port of the REST API.")
     api_token: SecretStr | None = Field(
         default=None,
-        description="When set, every PUT/POST needs 'Authorization: Bearer <token>'.",
+        description="When set, every PUT/POST/DELETE needs 'Authorization: Bearer <token>'.",
     )
     api_connect_timeout: float = Field(default=5.0, gt=0, le=120)
     api_graphql_timeout: float = Field(
@@ -166,7 +166,12 @@ class _Settings(BaseSettings):
     # -- derived ----------------------------------------------------------------------------
     def cron_for(self, job: JobType) -> str:
         """The job's cron: ``MOO_MARKETS_<JOB_TYPE>_CRON`` if set, else the catalog default."""
-        return getattr(self, cron_field(job), None) or job.default_cron
+        return self.cron_in_force(job).cron
+
+    def cron_in_force(self, job: JobType, override: Override | None = None) -> CronInForce:
+        """The job's cron and where it comes from: ``override`` (stored at runtime) wins over
+        ``MOO_MARKETS_<JOB_TYPE>_CRON``, which wins over the catalog default."""
+        return cron_in_force(job.default_cron, getattr(self, cron_field(job), None), override)
 
     @property
     def database_url_value(self) -> str | None:

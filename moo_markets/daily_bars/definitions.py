@@ -10,6 +10,7 @@ import logging
 import dagster as dg
 
 from moo_markets.core.catalog import DAILY_BARS
+from moo_markets.core.cron import CronInForce
 from moo_markets.core.settings import Settings
 from moo_markets.core.time import JST, now_jst
 from moo_markets.daily_bars import store
@@ -62,7 +63,7 @@ def _partitioned_schedule(**kwargs: object) -> dg.ScheduleDefinition:
     )
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
+def build_definitions(settings: Settings, cron: CronInForce | None = None) -> dg.Definitions:
     # daily_bars refreshes the calendar itself when a day lies beyond it (recorded as a
     # trading_calendar materialization); refreshing it on every run would mark every
     # stored partition "Unsynced" each day.
@@ -70,5 +71,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[trading_calendar, daily_bars],
         jobs=[job],
-        schedules=[build_schedule(DAILY_BARS, job, settings, build=_partitioned_schedule)],
+        schedules=[
+            build_schedule(DAILY_BARS, job, settings, build=_partitioned_schedule, cron=cron)
+        ],
     )

@@ -61,6 +61,7 @@ def _sync(args: argparse.Namespace) -> int:
     from moo_markets.mirror.jobs import catalog_schedules
     from moo_markets.mirror.sync import sync
     from moo_markets.warehouse.migrate import upgrade
+    from moo_markets.warehouse.schedule_overrides import crons_in_force
 
     engine = get_engine(args.database_url or settings.database_url_value)
     upgrade(engine)  # a repair command: bring the schema to head first, explicitly
@@ -70,7 +71,9 @@ def _sync(args: argparse.Namespace) -> int:
             engine,
             refresh=True,
             prune=args.prune,
-            schedules=catalog_schedules(settings),
+            schedules=catalog_schedules(
+                settings, crons=crons_in_force(settings, url=args.database_url)
+            ),
         )
     print(f"mirror sync into {redact(str(engine.url))}: {summary.describe()}")
     with engine.connect() as connection:

@@ -22,6 +22,7 @@ from moo_markets.warehouse.bulk import insert_ignoring
 from moo_markets.warehouse.schema import job_executions, jobs
 
 if TYPE_CHECKING:
+    from moo_markets.core.cron import CronInForce
     from moo_markets.core.settings import Settings
     from moo_markets.mirror.sync import SyncSummary
 
@@ -54,13 +55,22 @@ class ScheduleSpec:
 
 
 def catalog_schedules(
-    settings: Settings | None = None, catalog: Iterable[JobType] = JOBS
+    settings: Settings | None = None,
+    catalog: Iterable[JobType] = JOBS,
+    crons: Mapping[str, CronInForce] | None = None,
 ) -> dict[str, ScheduleSpec]:
     """The schedules the code location builds: ``schedules.build_schedule`` uses the same
-    cron (``settings.cron_for``), Asia/Tokyo, and ``DefaultScheduleStatus.STOPPED``."""
+    cron (``crons``, the crons in force when it loaded; default ``settings.cron_for``),
+    Asia/Tokyo, and ``DefaultScheduleStatus.STOPPED``."""
     settings = settings or load_settings()
+    crons = crons or {}
     return {
-        job.job_type: ScheduleSpec(job.schedule_name, settings.cron_for(job), TIMEZONE, False)
+        job.job_type: ScheduleSpec(
+            job.schedule_name,
+            crons[job.job_type].cron if job.job_type in crons else settings.cron_for(job),
+            TIMEZONE,
+            False,
+        )
         for job in catalog
     }
 

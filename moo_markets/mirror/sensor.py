@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
+from moo_markets.core.cron import CronInForce
 from moo_markets.core.settings import Settings
 from moo_markets.mirror.jobs import ScheduleSpec, catalog_schedules
 from moo_markets.mirror.sync import MAX_RUNS_PER_TICK, sync
@@ -84,7 +85,13 @@ def build_sensor(
     return scheduler_mirror_sensor
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
+def build_definitions(
+    settings: Settings, crons: Mapping[str, CronInForce] | None = None
+) -> dg.Definitions:
+    """The sensor; ``crons`` are the crons in force the schedules were built with, so
+    ``jobs.schedule`` shows them."""
     return dg.Definitions(
-        sensors=[build_sensor(settings.mirror_interval_seconds, catalog_schedules(settings))]
+        sensors=[
+            build_sensor(settings.mirror_interval_seconds, catalog_schedules(settings, crons=crons))
+        ]
     )

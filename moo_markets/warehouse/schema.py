@@ -164,3 +164,17 @@ run_stop_reasons = Table(
     comment="Why moo_markets stopped a run: Dagster's GraphQL cannot attach a message to a "
     "cancellation, so the SQL mirror and the REST API read the reason here",
 )
+
+schedule_overrides = Table(
+    "schedule_overrides",
+    metadata,
+    Column(
+        "job_id", Integer, primary_key=True, autoincrement=False, comment="catalog id, as jobs.id"
+    ),
+    Column("cron", String(255), nullable=False, comment="5 fields, Asia/Tokyo"),
+    Column("set_by", String(255), nullable=False, comment="rest_api (client address), cli (user)"),
+    Column("set_at", TokyoDateTime(), nullable=False),
+    comment="Crons set at runtime (PUT /api/scheduler/jobs/:id/schedule, moo-markets schedule "
+    "set); the code location reads them when it loads. No row: the environment or the "
+    "catalog default applies",
+)

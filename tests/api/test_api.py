@@ -458,13 +458,15 @@ def test_process_check_follows_the_webserver_location(fake):
 
 
 # -- auth --------------------------------------------------------------------------------------
-def test_token_protects_every_put_and_post(fake):
+def test_token_protects_every_write(fake):
     with make_client(fake, api_token=TOKEN) as client:
         writes = [
             ("put", "/api/scheduler/jobs/1/enabled", {"enabled": True}),
             ("post", "/api/scheduler/jobs/1/run", None),
             ("post", "/api/scheduler/cleanup", None),
             ("post", "/api/scheduler/executions/x/stop", None),
+            ("put", "/api/scheduler/jobs/1/schedule", {"schedule": "30 18 * * 1-5"}),
+            ("delete", "/api/scheduler/jobs/1/schedule", None),
         ]
         for method, path, body in writes:
             response = client.request(method, path, json=body)
@@ -479,6 +481,7 @@ def test_token_protects_every_put_and_post(fake):
             )
             assert_error(basic, 401)
         assert "Start" not in fake.operations and "Launch" not in fake.operations
+        assert "ReloadLocation" not in fake.operations
 
         ok = client.put(
             "/api/scheduler/jobs/1/enabled",
@@ -640,6 +643,7 @@ def test_openapi_document(client):
         "/api/scheduler/jobs",
         "/api/scheduler/jobs/{job_id}",
         "/api/scheduler/jobs/{job_id}/enabled",
+        "/api/scheduler/jobs/{job_id}/schedule",
         "/api/scheduler/jobs/{job_id}/run",
         "/api/scheduler/jobs/{job_id}/executions",
         "/api/scheduler/executions/{run_id}",
@@ -647,6 +651,7 @@ def test_openapi_document(client):
         "/api/scheduler/cleanup",
     }
     assert "422" in paths["/api/scheduler/jobs/{job_id}/enabled"]["put"]["responses"]
+    assert set(paths["/api/scheduler/jobs/{job_id}/schedule"]) == {"put", "delete"}
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "moo_markets"
 def test_the_rest_api_imports_no_dagster():
     script = (
         "import sys, moo_markets.api.main, moo_markets.api.cli, moo_markets.core.runs\n"
+        "import moo_markets.api.cron_change, moo_markets.api.schedule_cli\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('dagster')))\n"
     )
     result = subprocess.run(

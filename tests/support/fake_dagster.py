@@ -40,6 +40,7 @@ class FakeDagster:
                     "pipelineName": job.job_name,
                     "cronSchedule": job.default_cron,
                     "executionTimezone": "Asia/Tokyo",
+                    "description": job.description,
                     "scheduleState": {
                         "id": f"origin-{job.id}::selector-{job.id}",
                         "status": "STOPPED",
@@ -56,6 +57,11 @@ class FakeDagster:
         self.http_error: tuple[int, str] | None = None
         self.unreachable_workers: set[str] = set()
         self.operations: list[str] = []
+        self.location_load: Any = None
+        """Called on ``reloadRepositoryLocation`` to rebuild the schedules as the real code
+        location does: returns ``{job_type: core.cron.CronInForce}``, or raises to fail the load."""
+        self.location_metadata = {"host": "127.0.0.1", "port": "4266"}
+        self.reload_answer: dict[str, Any] | None = None
         self.transport = httpx.MockTransport(self.handle)
 
     # -- building state ------------------------------------------------------------------
@@ -261,6 +267,33 @@ class FakeDagster:
                     }
                 }
         return {"stopRunningSchedule": _python_error("no such schedule state")}
+
+    def _op_ScheduleCron(self, variables, query):
+        schedule = self.schedules.get(variables["selector"]["scheduleName"])
+        if schedule is None:
+            return {"scheduleOrError": {"__typename": "ScheduleNotFoundError", "message": "?"}}
+        return {"scheduleOrError": {"__typename": "Schedule", **schedule}}
+
+    def _op_ReloadLocation(self, variables, query):
+        if self.reload_answer is not None:
+            return {"reloadRepositoryLocation": self.reload_answer}
+        entry: dict[str, Any] = {
+            "__typename": "WorkspaceLocationEntry",
+            "name": variables["location"],
+            "displayMetadata": [{"key": k, "value": v} for k, v in self.location_metadata.items()],
+        }
+        try:
+            crons = self.location_load() if self.location_load else {}
+        except Exception as exc:  # noqa: BLE001 (a failed load, as Dagster reports it)
+            entry["locationOrLoadError"] = _python_error(f"load failed: {exc}")
+            return {"reloadRepositoryLocation": entry}
+        for job in JOBS:
+            schedule = self.schedules.get(job.schedule_name)
+            if schedule is not None and job.job_type in crons:
+                schedule["cronSchedule"] = crons[job.job_type].cron
+                schedule["description"] = f"{job.description}\n\n{crons[job.job_type].describe()}"
+        entry["locationOrLoadError"] = {"__typename": "RepositoryLocation"}
+        return {"reloadRepositoryLocation": entry}
 
     def _op_Terminate(self, variables, query):
         policy = variables["policy"]

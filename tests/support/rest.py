@@ -27,6 +27,10 @@ class Api:
         kwargs.setdefault("headers", self.auth)
         return self.http.put(f"/api/scheduler{path}", **kwargs)
 
+    def delete(self, path: str, **kwargs) -> httpx.Response:
+        kwargs.setdefault("headers", self.auth)
+        return self.http.delete(f"/api/scheduler{path}", **kwargs)
+
     def post(self, path: str, **kwargs) -> httpx.Response:
         kwargs.setdefault("headers", self.auth)
         return self.http.post(f"/api/scheduler{path}", **kwargs)

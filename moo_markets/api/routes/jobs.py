@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Request, status
 
 from moo_markets.api.deps import Authorized, Job, Service
-from moo_markets.api.models import EnabledBody, Envelope, Execution, RunBody
+from moo_markets.api.models import EnabledBody, Envelope, Execution, RunBody, ScheduleBody
 from moo_markets.api.models import Job as JobModel
 from moo_markets.api.routes.common import READ, WRITE, errors
 
@@ -38,6 +38,42 @@ async def get_job(job: Job, service: Service) -> dict:
 async def set_enabled(job: Job, body: Annotated[EnabledBody, Body()], service: Service) -> dict:
     """Starts/stops the Dagster schedule and answers once it really changed. Idempotent."""
     return {"data": await service.set_enabled(job, body.enabled)}
+
+
+def _set_by(request: Request) -> str:
+    host = request.client.host if request.client else "unknown client"
+    return f"rest_api ({host})"
+
+
+@router.put(
+    "/{job_id}/schedule",
+    response_model=Envelope[JobModel],
+    responses={**WRITE, **errors(404)},
+    dependencies=[Authorized],
+    summary="Change the job's cron (stored; Dagster reloads it)",
+)
+async def set_schedule(
+    job: Job, body: Annotated[ScheduleBody, Body()], service: Service, request: Request
+) -> dict:
+    """Puts a cron (5 fields, Asia/Tokyo) in force without a restart: stored in the
+    warehouse (``schedule_overrides``), then the Dagster code location is reloaded. Answers
+    the job once Dagster schedules on the new cron (``schedule``, ``next_run_at``); the
+    schedule keeps its ON/OFF state. ``{"schedule": null}`` is the same as ``DELETE``.
+    422 for a cron that is not valid or never fires; 503 if the warehouse cannot store it."""
+    return {"data": await service.set_schedule(job, body.schedule, _set_by(request))}
+
+
+@router.delete(
+    "/{job_id}/schedule",
+    response_model=Envelope[JobModel],
+    responses={**WRITE, **errors(404)},
+    dependencies=[Authorized],
+    summary="Return the job to its default cron",
+)
+async def reset_schedule(job: Job, service: Service, request: Request) -> dict:
+    """Removes the override: ``MOO_MARKETS_<JOB>_CRON`` applies again, else the catalog
+    default. Idempotent."""
+    return {"data": await service.set_schedule(job, None, _set_by(request))}
 
 
 @router.post(

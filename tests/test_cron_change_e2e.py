@@ -1,0 +1,213 @@
+"""Done-when of issue 16: a cron changed at runtime, against a real webserver and daemon.
+
+A stack of its own (it is restarted), in the deployment's topology: one
+``dagster code-server`` shared by the webserver and the daemon, the REST API as
+``moo-markets api``, J-Quants the session's simulator. ``listed_companies``
+starts on a cron that never comes up during the test (``MOO_MARKETS_..._CRON``,
+1 January 03:00), is switched on, then moved through the API to the next
+minute: the tick comes at that minute, from the daemon, and only then. A daemon
+still on the old cron would not tick at all, so the test fails if the change
+does not reach it. One minute boundary is waited for, no more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import time
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from support.dagster_processes import (
+    DagsterProcesses,
+    create_database,
+    drop_database,
+    free_port,
+    wait_for,
+    write_instance,
+)
+from support.jquants_sim import SIM_API_KEY
+from support.rest import BIN, TOKEN, Api
+
+from moo_markets.core.catalog import LISTED_COMPANIES
+from moo_markets.core.time import JST
+from moo_markets.warehouse.engine import resolve_database_url
+from moo_markets.warehouse.schema import jobs
+
+pytestmark = pytest.mark.e2e
+
+OLD_CRON = "0 3 1 1 *"
+"""The environment's cron: it does not fire while the test runs."""
+APPLY_MARGIN = 25.0
+"""Seconds left before the new cron's minute when the change is sent (it takes a few)."""
+SCHEDULE = {
+    "repositoryLocationName": "moo_markets",
+    "repositoryName": "__repository__",
+    "scheduleName": LISTED_COMPANIES.schedule_name,
+}
+TICKS = """
+query Ticks($selector: ScheduleSelector!) {
+  scheduleOrError(scheduleSelector: $selector) {
+    ... on Schedule { scheduleState { status ticks(limit: 20) { timestamp status runIds } } }
+  }
+}
+"""
+
+
+@pytest.fixture
+def stack(tmp_path, simulator):
+    admin_url = os.environ.get("MOO_MARKETS_TEST_POSTGRES_URL")
+    databases: list[str] = []
+    if admin_url:
+        storage_url = create_database(admin_url, "moo_dagster")
+        warehouse_url = create_database(admin_url, "moo_warehouse")
+        databases += [storage_url, warehouse_url]
+    else:
+        storage_url, warehouse_url = None, f"sqlite:///{tmp_path / 'warehouse.db'}"
+    home = tmp_path / "home"
+    write_instance(home, storage_url)
+    env = {
+        "JQUANTS_API_KEY": SIM_API_KEY,
+        "JQUANTS_BASE_URL": simulator.base_url,
+        "JQUANTS_REQUESTS_PER_MINUTE": "6000",
+        "MOO_MARKETS_DATABASE_URL": warehouse_url,
+        "MOO_MARKETS_LISTED_COMPANIES_CRON": OLD_CRON,
+        "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "1",
+        "MOO_MARKETS_STEP_RETRIES": "0",
+    }
+    processes = DagsterProcesses(home, env, log_dir=tmp_path / "logs", code_server=True)
+    processes.warehouse_url = warehouse_url
+    processes.start()
+    try:
+        yield processes
+    finally:
+        processes.stop()
+        for url in databases:
+            drop_database(url)
+
+
+@pytest.fixture
+def api(stack, tmp_path):
+    log = tmp_path / "api.log"
+    port = free_port()
+    env = {
+        **stack.env,
+        "MOO_MARKETS_DAGSTER_URL": stack.url,
+        "MOO_MARKETS_API_TOKEN": TOKEN,
+    }
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "moo-markets"), "api", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    client = Api(f"http://127.0.0.1:{port}")
+
+    def up():
+        if process.poll() is not None:
+            raise RuntimeError(f"moo-markets api exited: {log.read_text()}")
+        try:
+            return client.http.get("/api/health").json()["data"]["dagster"]["reachable"]
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(up, timeout=60, message="the API to answer")
+        yield client
+    finally:
+        client.http.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        assert TOKEN not in log.read_text(), "the token must never be logged"
+
+
+def mirrored_cron(url: str) -> str | None:
+    engine = sa.create_engine(resolve_database_url(url))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.select(jobs.c.schedule).where(jobs.c.id == LISTED_COMPANIES.id)
+            ).scalar_one_or_none()
+    except sa.exc.SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def ticks(stack: DagsterProcesses) -> list[dict]:
+    data = stack.graphql(TICKS, {"selector": SCHEDULE})
+    return data["scheduleOrError"]["scheduleState"]["ticks"]
+
+
+def next_minute_with_margin(margin: float) -> dt.datetime:
+    now = dt.datetime.now(JST)
+    minute = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    while (minute - now).total_seconds() < margin:
+        minute += dt.timedelta(minutes=1)
+    return minute
+
+
+def test_a_cron_changed_through_the_api_fires_at_the_new_time(stack, api):
+    job = api.data(api.get("/jobs/1"))
+    assert job["schedule"] == OLD_CRON and job["is_enabled"] is False
+    assert api.data(api.put("/jobs/1/enabled", json={"enabled": True}))["is_enabled"] is True
+
+    # Refused: bad crons (422 naming the problem), no token (401). Nothing changes.
+    for cron, words in (("0 0 31 2 *", "never fires"), ("61 * * * *", "not a valid cron")):
+        response = api.put("/jobs/1/schedule", json={"schedule": cron})
+        assert response.status_code == 422 and words in response.text, response.text
+    unauthenticated = api.put("/jobs/1/schedule", json={"schedule": "* * * * *"}, headers={})
+    assert unauthenticated.status_code == 401, unauthenticated.text
+    assert api.delete("/jobs/1/schedule", headers={}).status_code == 401
+
+    # The change, timed: the answer comes once Dagster schedules on the new cron.
+    minute = next_minute_with_margin(APPLY_MARGIN)
+    cron = f"{minute.minute} {minute.hour} * * *"
+    sent = time.monotonic()
+    changed_at = time.time()
+    job = api.data(api.put("/jobs/1/schedule", json={"schedule": cron}))
+    apply_seconds = time.monotonic() - sent
+    print(f"\ncron change applied in {apply_seconds:.2f}s (PUT to answer)")
+    assert (job["schedule"], job["is_enabled"]) == (cron, True)
+    assert dt.datetime.fromisoformat(job["next_run_at"]) == minute
+    assert time.time() < minute.timestamp(), "the change took too long to test the tick"
+
+    # The daemon ticks at the new minute and only then; the schedule stays on.
+    def fired():
+        return [t for t in ticks(stack) if t["timestamp"] >= changed_at and t["runIds"]]
+
+    fired_ticks = wait_for(fired, timeout=minute.timestamp() - time.time() + 60, interval=1)
+    late = [t for t in ticks(stack) if t["timestamp"] >= changed_at]
+    assert [t["timestamp"] for t in late] == [minute.timestamp()], late
+    assert len(fired_ticks[0]["runIds"]) == 1
+    job = api.data(api.get("/jobs/1"))
+    assert job["is_enabled"] is True and job["schedule"] == cron
+    assert dt.datetime.fromisoformat(job["next_run_at"]) == minute + dt.timedelta(days=1)
+    wait_for(lambda: mirrored_cron(stack.warehouse_url) == cron, timeout=30, message="mirror")
+
+    # A restart of every Dagster process keeps the override and the ON state.
+    stack.stop()
+    stack.start()
+    job = api.data(api.get("/jobs/1"))
+    assert (job["schedule"], job["is_enabled"]) == (cron, True)
+
+    # DELETE returns to the environment's cron; still on; the mirror follows.
+    job = api.data(api.delete("/jobs/1/schedule"))
+    assert (job["schedule"], job["is_enabled"]) == (OLD_CRON, True)
+    wait_for(lambda: mirrored_cron(stack.warehouse_url) == OLD_CRON, timeout=30, message="mirror")
+    # The CLI does the same.
+    cli = subprocess.run(
+        [str(BIN / "moo-markets"), "schedule", "set", "listed_companies", "5 4 * * 1-5"],
+        env={**stack.env, "MOO_MARKETS_DAGSTER_URL": stack.url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert "schedule '5 4 * * 1-5' (Asia/Tokyo), enabled" in cli.stdout
+    assert api.data(api.get("/jobs/1"))["schedule"] == "5 4 * * 1-5"
