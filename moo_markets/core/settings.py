@@ -138,8 +138,11 @@ class _Settings(BaseSettings):
         description="Cleanup: look up run worker pids on this host ('auto': only when the "
         "webserver URL is loopback, i.e. Dagster runs on this machine).",
     )
-    code_location: str = Field(default="moo_markets", description="Dagster code location name.")
-    repository_name: str = Field(default="__repository__")
+    code_location: str | None = Field(
+        default=None,
+        description="Only when several code locations of the webserver hold the catalog's "
+        "jobs: the one the API uses (unset: the API finds the location by itself).",
+    )
 
     @field_validator("dagster_url", "jquants_base_url")
     @classmethod

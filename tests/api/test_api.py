@@ -547,7 +547,7 @@ def test_python_error_in_a_field_is_502(client, fake):
 
     def broken(variables, query):
         return {
-            "schedules": {"__typename": "PythonError", "message": "repository failed to load"},
+            "workspace": {"__typename": "PythonError", "message": "repository failed to load"},
             "unfinished": {"__typename": "Runs", "results": []},
             "assetRuns": {"__typename": "Runs", "results": []},
             **{
