@@ -126,6 +126,13 @@ class _Settings(BaseSettings):
     api_graphql_timeout: float = Field(
         default=30.0, gt=0, le=600, description="Read timeout of one GraphQL request (s)."
     )
+    api_health_timeout: float = Field(
+        default=0.8,
+        gt=0,
+        le=30,
+        description="How long /api/health waits for the webserver before reporting it as "
+        "not answering (s).",
+    )
     api_max_connections: int = Field(default=20, ge=1, le=1000)
     api_stop_wait: float = Field(
         default=20.0,
