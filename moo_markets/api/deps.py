@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from moo_markets.api.errors import Unauthorized
+from moo_markets.api.errors import NotFound, Unauthorized
 from moo_markets.api.service import SchedulerService, resolve_job
 from moo_markets.core.catalog import JobType
 from moo_markets.core.settings import Settings
@@ -54,6 +55,29 @@ def job_from_path(
     return resolve_job(job_id)
 
 
+RUN_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+"""Dagster run ids are UUIDs; anything else names no run (and never reaches Dagster)."""
+
+
+def run_id_from_path(
+    run_id: Annotated[
+        str,
+        Path(
+            description="Dagster run id (a UUID)",
+            examples=["3f2b8f0e-9c3a-4d3e-8a57-0d4f1c2b9e11"],
+        ),
+    ],
+) -> str:
+    if not RUN_ID.fullmatch(run_id):
+        shown = run_id if len(run_id) <= 60 else run_id[:57] + "..."
+        raise NotFound(
+            f"unknown run {shown!r}: Dagster run ids are UUIDs such as "
+            "3f2b8f0e-9c3a-4d3e-8a57-0d4f1c2b9e11"
+        )
+    return run_id.lower()
+
+
 Service = Annotated[SchedulerService, Depends(get_service)]
 Job = Annotated[JobType, Depends(job_from_path)]
+RunId = Annotated[str, Depends(run_id_from_path)]
 Authorized = Depends(require_token)

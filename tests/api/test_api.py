@@ -457,6 +457,35 @@ def test_process_check_follows_the_webserver_location(fake):
         assert client.post("/api/scheduler/cleanup").json()["data"]["cleaned"] == [gone]
 
 
+@pytest.mark.parametrize(
+    "ref", ["%00", "a%00b", "not-a-run", "12345", "3f2b8f0e-9c3a-4d3e-8a57-0d4f1c2b9e1", "x" * 300]
+)
+def test_run_ids_that_are_not_uuids_are_404_without_asking_dagster(client, fake, ref):
+    """A NUL byte reached PostgreSQL through Dagster and came back as a 5xx."""
+    assert_error(client.get(f"/api/scheduler/executions/{ref}"), 404, "unknown run", "UUID")
+    assert_error(client.post(f"/api/scheduler/executions/{ref}/stop"), 404, "unknown run")
+    assert fake.operations == []
+
+
+def test_run_ids_are_case_insensitive(client, fake):
+    run_id = fake.add_run(LISTED_COMPANIES.job_name, "SUCCESS")
+    response = client.get(f"/api/scheduler/executions/{run_id.upper()}")
+    assert response.status_code == 200 and response.json()["data"]["run_id"] == run_id
+
+
+def test_nul_bytes_anywhere_are_4xx(client, fake):
+    responses = [
+        client.get("/api/scheduler/jobs/%00"),
+        client.get("/api/scheduler/jobs/1/executions?limit=%00"),
+        client.post("/api/scheduler/jobs/2/run", json={"partition": "2024-01-05\u0000"}),
+        client.put("/api/scheduler/jobs/1/enabled", json={"enabled": True, "\u0000": 1}),
+        client.post("/api/scheduler/cleanup", json={"all": "\u0000"}),
+    ]
+    for response in responses:
+        assert 400 <= response.status_code < 500, (response.request.url, response.text)
+        assert response.json()["errors"]["detail"]
+
+
 # -- auth --------------------------------------------------------------------------------------
 def test_token_protects_every_put_and_post(fake):
     with make_client(fake, api_token=TOKEN) as client:

@@ -229,6 +229,9 @@ class FakeDagster:
         }
 
     def _op_Run(self, variables, query):
+        if "\x00" in variables["runId"]:  # what PostgreSQL-backed run storage answers
+            message = "ValueError: A string literal cannot contain NUL (0x00) characters."
+            return httpx.Response(500, json={"data": {"runOrError": _python_error(message)}})
         return {"runOrError": self._run_or_error(variables["runId"])}
 
     _op_RunState = _op_Run
