@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from moo_markets.api.errors import NotFound, Unauthorized
+from moo_markets.api.errors import InvalidInput, NotFound, Unauthorized
 from moo_markets.api.service import SchedulerService, resolve_job
 from moo_markets.core.catalog import JobType
 from moo_markets.core.settings import Settings
@@ -75,6 +75,27 @@ def run_id_from_path(
             "3f2b8f0e-9c3a-4d3e-8a57-0d4f1c2b9e11"
         )
     return run_id.lower()
+
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def strict_integers(*names: str):
+    """A dependency: each named query parameter, when given, is given once and in digits
+    only. Pydantic's lax integers would take ``+5``, `` 5`` and the last of repeated values."""
+
+    def check(request: Request) -> None:
+        for name in names:
+            values = request.query_params.getlist(name)
+            if len(values) > 1:
+                raise InvalidInput(f"query.{name}: give one value, got {len(values)}")
+            if values and not _DIGITS.fullmatch(values[0]):
+                shown = values[0] if len(values[0]) <= 40 else values[0][:37] + "..."
+                raise InvalidInput(
+                    f"query.{name}: must be a whole number written in digits only, got {shown!r}"
+                )
+
+    return Depends(check)
 
 
 Service = Annotated[SchedulerService, Depends(get_service)]

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from moo_markets.api.errors import Redactor, install_error_handlers
 from moo_markets.api.graphql import DagsterGraphQL
 from moo_markets.api.log_redaction import redact_logs
+from moo_markets.api.middleware import TrailingSlashMiddleware
 from moo_markets.api.mirror import MirrorReader
 from moo_markets.api.routes import api_router
 from moo_markets.api.service import SchedulerService
@@ -55,10 +56,12 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
         strict_content_type=False,  # a body sent without Content-Type is read as JSON
+        redirect_slashes=False,  # TrailingSlashMiddleware answers /path/ as /path
     )
     app.state.settings = settings
     app.state.redact = redact
     app.state.service = SchedulerService(gql, settings, mirror, redact)
     install_error_handlers(app)
+    app.add_middleware(TrailingSlashMiddleware)
     app.include_router(api_router)
     return app

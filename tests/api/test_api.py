@@ -309,6 +309,16 @@ def test_bad_limit_is_422(client, limit):
     assert_error(client.get(f"/api/scheduler/jobs/1/executions?limit={limit}"), 422, "query.limit")
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["limit=%2B5", "limit=%205", "limit=5%20", "limit=5&limit=6", "limit=", "limit=%EF%BC%95"],
+)
+def test_limit_is_one_integer_in_digits(client, fake, query):
+    """``+5``, `` 5``, a full-width digit and repeated values are not silently accepted."""
+    assert_error(client.get(f"/api/scheduler/jobs/1/executions?{query}"), 422, "query.limit")
+    assert fake.operations == []
+
+
 def test_executions_page_through_asset_runs(client, fake):
     mine = fake.add_run("__ASSET_JOB", "SUCCESS", assets=["listed_companies"], created=1_000.0)
     for i in range(150):
@@ -597,6 +607,47 @@ def test_unexpected_exception_is_a_bare_500(client):
     client.app.state.service.jobs = explode
     detail = assert_error(client.get("/api/scheduler/jobs"), 500, "internal error")
     assert "secret internals" not in detail
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/health",
+        "/api/scheduler/status",
+        "/api/scheduler/jobs",
+        "/api/scheduler/jobs/1",
+        "/api/scheduler/jobs/1/executions",
+    ],
+)
+def test_a_trailing_slash_answers_the_same_json(client, path):
+    plain = client.get(path, follow_redirects=False)
+    slashed = client.get(path + "/", follow_redirects=False)
+    assert slashed.status_code == plain.status_code == 200, slashed.text
+    plain_body, slashed_body = plain.json(), slashed.json()
+    if path == "/api/scheduler/status":  # the fake's daemon heartbeats are "now"
+        for body in (plain_body, slashed_body):
+            for daemon in body["data"]["daemons"]:
+                daemon.pop("last_heartbeat_at")
+    assert slashed_body == plain_body
+
+
+def test_a_trailing_slash_on_writes_and_unknown_paths(client, fake):
+    enabled = client.put(
+        "/api/scheduler/jobs/1/enabled/", json={"enabled": True}, follow_redirects=False
+    )
+    assert enabled.status_code == 200 and enabled.json()["data"]["is_enabled"] is True
+    launched = client.post("/api/scheduler/jobs/1/run/", follow_redirects=False)
+    assert launched.status_code == 202
+    assert_error(client.get("/api/scheduler/nothing/", follow_redirects=False), 404)
+
+
+def test_openapi_states_the_partition_format(client):
+    spec = client.get("/api/openapi.json").json()
+    partition = spec["components"]["schemas"]["RunBody"]["properties"]["partition"]
+    patterns = [partition.get("pattern")] + [
+        option.get("pattern") for option in partition.get("anyOf", ())
+    ]
+    assert r"^\d{4}-\d{2}-\d{2}$" in patterns, partition
 
 
 def test_unknown_route_and_method(client):
