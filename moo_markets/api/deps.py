@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 
 from moo_markets.api.errors import InvalidInput, NotFound, Unauthorized
 from moo_markets.api.service import SchedulerService, resolve_job
@@ -25,22 +26,31 @@ def get_service(request: Request) -> SchedulerService:
     return request.app.state.service
 
 
+def check_bearer(authorization: str | None, token: SecretStr | None) -> None:
+    """:class:`Unauthorized` unless ``authorization`` is ``Bearer <token>`` (when a token is
+    set). One rule for the request guard (before any body is read) and the routes."""
+    if token is None:
+        return
+    challenge = {"WWW-Authenticate": "Bearer"}
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials:
+        raise Unauthorized(
+            "missing bearer token: send 'Authorization: Bearer <token>'", headers=challenge
+        )
+    if not secrets.compare_digest(credentials.encode(), token.get_secret_value().encode()):
+        raise Unauthorized("wrong bearer token", headers=challenge)
+
+
 def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """PUT/POST need ``Authorization: Bearer <MOO_MARKETS_API_TOKEN>`` when a token is set."""
+    """PUT/POST need ``Authorization: Bearer <MOO_MARKETS_API_TOKEN>`` when a token is set.
+
+    The request guard has already refused a request without it, before reading its body;
+    this dependency states the rule in the OpenAPI document and checks it again."""
     settings: Settings = request.app.state.settings
-    if settings.api_token is None:
-        return
-    challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized(
-            "missing bearer token: send 'Authorization: Bearer <token>'", headers=challenge
-        )
-    expected = settings.api_token.get_secret_value().encode()
-    if not secrets.compare_digest(credentials.credentials.encode(), expected):
-        raise Unauthorized("wrong bearer token", headers=challenge)
+    check_bearer(request.headers.get("authorization"), settings.api_token)
 
 
 def job_from_path(

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from moo_markets.api.errors import Redactor, install_error_handlers
 from moo_markets.api.graphql import DagsterGraphQL
 from moo_markets.api.log_redaction import redact_logs
-from moo_markets.api.middleware import TrailingSlashMiddleware
+from moo_markets.api.middleware import RequestGuardMiddleware, TrailingSlashMiddleware
 from moo_markets.api.mirror import MirrorReader
 from moo_markets.api.routes import api_router
 from moo_markets.api.service import SchedulerService
@@ -62,6 +62,7 @@ def create_app(
     app.state.redact = redact
     app.state.service = SchedulerService(gql, settings, mirror, redact)
     install_error_handlers(app)
+    app.add_middleware(RequestGuardMiddleware, settings=settings)
     app.add_middleware(TrailingSlashMiddleware)
     app.include_router(api_router)
     return app
