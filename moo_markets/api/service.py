@@ -142,30 +142,50 @@ class SchedulerService:
         )
 
     async def set_enabled(self, job: JobType, enabled: bool) -> dict[str, Any]:
-        location, schedule = await self._schedule(job)
-        state = schedule["scheduleState"]
-        if (state["status"] == "RUNNING") != enabled:
+        """Start or stop the job's schedule. The answer shows the state *this* request left
+        (Dagster's answer to its own change, or the state it found when there was nothing to
+        change), even if a later request has changed it since: under concurrent toggles a
+        client can trust its own answer; a GET shows the latest state."""
+        verb = "start" if enabled else "stop"
+        state: Mapping[str, Any] | None = None
+        failure = ""
+        for _attempt in range(2):  # a second look when another request got in between
+            location, schedule = await self._schedule(job)
+            found = schedule["scheduleState"]
+            if (found["status"] == "RUNNING") == enabled:
+                state = found
+                break
             if enabled:
                 result = await self.gql.raw(
                     docs.START_SCHEDULE,
                     {"selector": {**location.repo, "scheduleName": job.schedule_name}},
                 )
-                answer = result.data.get("startSchedule") if result.data else None
+                answer = (result.data or {}).get("startSchedule")
             else:
-                result = await self.gql.raw(docs.STOP_SCHEDULE, {"id": state["id"]})
-                answer = result.data.get("stopRunningSchedule") if result.data else None
-            if not answer or answer.get("__typename") != "ScheduleStateResult":
-                # A concurrent toggle may have won; only the outcome matters.
-                current = (await self._schedule(job))[1]["scheduleState"]["status"]
-                if (current == "RUNNING") != enabled:
-                    kind = (answer or {}).get("__typename") or f"HTTP {result.status}"
-                    message = (answer or {}).get("message") or result.describe()
-                    raise DagsterError(
-                        f"Dagster could not {'start' if enabled else 'stop'} "
-                        f"{job.schedule_name}: {kind}: {message}"
-                    )
-            log.info("schedule %s %s", job.schedule_name, "started" if enabled else "stopped")
-        return await self.job(job)
+                result = await self.gql.raw(docs.STOP_SCHEDULE, {"id": found["id"]})
+                answer = (result.data or {}).get("stopRunningSchedule")
+            if answer and answer.get("__typename") == "ScheduleStateResult":
+                state = answer.get("scheduleState") or {"status": "RUNNING" if enabled else ""}
+                log.info("schedule %s %s", job.schedule_name, "started" if enabled else "stopped")
+                break
+            kind = (answer or {}).get("__typename") or f"HTTP {result.status}"
+            failure = f"{kind}: {(answer or {}).get('message') or result.describe()}"
+        if state is None:
+            raise DagsterError(f"Dagster could not {verb} {job.schedule_name}: {failure}")
+        view = await self.job(job)
+        if view["is_enabled"] != enabled:
+            log.info(
+                "schedule %s was %s by a later request before this one answered",
+                job.schedule_name,
+                "started" if view["is_enabled"] else "stopped",
+            )
+        tick = (state.get("nextTick") or {}).get("timestamp")
+        view["is_enabled"] = enabled
+        if not enabled:
+            view["next_run_at"] = None
+        elif tick is not None:
+            view["next_run_at"] = tr.when(tick)
+        return view
 
     # -- runs ----------------------------------------------------------------------------
     async def _pipeline(self, job: JobType, all_keys: bool) -> tuple[Location, dict[str, Any]]:

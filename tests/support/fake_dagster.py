@@ -72,6 +72,9 @@ class FakeDagster:
         self.http_error: tuple[int, str] | None = None
         self.unreachable_workers: set[str] = set()
         self.operations: list[str] = []
+        self.after: dict[str, Any] = {}
+        """Operation name -> callable run after the fake answered it (e.g. another client's
+        toggle landing between two calls of one request)."""
         self.transport = httpx.MockTransport(self.handle)
 
     # -- building state ------------------------------------------------------------------
@@ -109,6 +112,11 @@ class FakeDagster:
         state["status"] = "RUNNING"
         state["nextTick"] = {"timestamp": next_tick or time.time() + 60}
 
+    def disable(self, schedule_name: str) -> None:
+        state = self.schedules[schedule_name]["scheduleState"]
+        state["status"] = "STOPPED"
+        state["nextTick"] = None
+
     # -- transport -----------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.down:
@@ -124,6 +132,9 @@ class FakeDagster:
         if handler is None:
             return httpx.Response(400, json={"errors": [{"message": f"unknown op {operation}"}]})
         result = handler(body.get("variables") or {}, body["query"])
+        if operation in self.after:
+            result = json.loads(json.dumps(result)) if isinstance(result, dict) else result
+            self.after.pop(operation)()
         if isinstance(result, httpx.Response):
             return result
         return httpx.Response(200, json={"data": result})
