@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-cron-apply clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ bench-api: install
 
 bench-cron-apply: install
 	$(BIN)/python bench/cron_apply.py
+
+bench-api-health: install
+	$(BIN)/python bench/api_health.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -31,7 +31,6 @@ from support.dagster_processes import DagsterProcesses, free_port, wait_for, wri
 
 from moo_markets.api import documents as docs  # noqa: E402
 from moo_markets.core.catalog import JOBS  # noqa: E402
-from moo_markets.core.settings import Settings  # noqa: E402
 
 KEY = "bench-key-not-a-secret"
 
@@ -119,12 +118,7 @@ def main() -> None:
             dagster_url, api_url = start_stack(stack, Path(tmp))
             seed_history(api_url)
 
-        settings = Settings(dagster_url=dagster_url)
-        repo = {
-            "repositoryLocationName": settings.code_location,
-            "repositoryName": settings.repository_name,
-        }
-        variables = {"repo": repo, "unfinished": list(docs.UNFINISHED)}
+        variables = {"unfinished": list(docs.UNFINISHED)}
         variables.update({f"job{j.id}": j.job_name for j in JOBS})
         raw_body = {"query": docs.jobs_document(JOBS), "variables": variables}
 

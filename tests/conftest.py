@@ -11,8 +11,6 @@ Helpers shared by test files live in ``tests/support/``.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -233,50 +231,23 @@ def dagster_stack(tmp_path_factory, simulator):
 def api(dagster_stack, tmp_path_factory):
     """``moo-markets api`` on a free port against the shared stack, with a token."""
     import httpx
-    from support.dagster_processes import free_port, wait_for
-    from support.rest import BIN, TOKEN, Api
+    from support.rest import api_process
 
-    port = free_port()
     log = tmp_path_factory.mktemp("api") / "api.log"
     env = {
         **dagster_stack.env,
-        "MOO_MARKETS_DAGSTER_URL": dagster_stack.url,
-        "MOO_MARKETS_API_TOKEN": TOKEN,
         "MOO_MARKETS_DATABASE_URL": dagster_stack.warehouse_url,
         "MOO_MARKETS_API_STOP_WAIT": "30",
     }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "moo-markets"), "api", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    client = Api(f"http://127.0.0.1:{port}")
-
-    def up():
-        if process.poll() is not None:
-            raise RuntimeError(f"moo-markets api exited: {log.read_text()}")
+    with api_process(dagster_stack.url, env, log) as client:
         try:
-            return client.http.get("/api/health").json()["data"]["dagster"]["reachable"]
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_for(up, timeout=60, message="the API to answer")
-        yield client
-    finally:
-        for job in ("1", "2"):  # leave the shared stack's schedules stopped
-            try:
-                client.put(f"/jobs/{job}/enabled", json={"enabled": False})
-            except httpx.HTTPError:
-                pass
-        client.http.close()
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        text = log.read_text()
-        assert TOKEN not in text, "the token must never be logged"
+            yield client
+        finally:
+            for job in ("1", "2"):  # leave the shared stack's schedules stopped
+                try:
+                    client.put(f"/jobs/{job}/enabled", json={"enabled": False})
+                except httpx.HTTPError:
+                    pass
 
 
 @pytest.fixture

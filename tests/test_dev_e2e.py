@@ -1,16 +1,13 @@
-"""How a user starts moo_markets locally, end to end with real processes.
+"""How a user starts moo_markets locally with ``moo-markets dev``, end to end with real processes.
 
-- Plain ``dagster dev -m moo_markets.definitions`` in the repository root, no
-  DAGSTER_HOME: the UI serves, the instance limits the ``jquants`` pool,
-  ``listed_companies`` materializes against the simulator.
-- ``moo-markets dev`` (what ``make dev`` runs): quiet while healthy (no WARNING,
-  ERROR or traceback while it serves the UI, the REST API and a run), and
-  Ctrl-C during a backfill ends the run as canceled with the shutdown reason,
-  leaves untried partitions unfailed, stops the processes in order and leaves
-  no process behind.
+``moo-markets dev`` (what ``make dev`` runs) is quiet while healthy (no WARNING,
+ERROR or traceback while it serves the UI, the REST API and a run), and Ctrl-C
+during a backfill ends the run as canceled with the shutdown reason, leaves
+untried partitions unfailed, stops the processes in order and leaves no process
+behind.
 
-Both tests share one stack-sized budget: each starts its own processes once.
-"""
+Plain ``dagster dev -m moo_markets.definitions`` (with the REST API's documented
+curl sequence against it) is in ``tests/api/test_api_plain_dagster_e2e.py``."""
 
 from __future__ import annotations
 
@@ -20,7 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -29,14 +25,18 @@ import psutil
 import pytest
 import requests
 import sqlalchemy as sa
+from support.dagster_dev import Output
+from support.dagster_dev import clean_env as _clean_env
+from support.dagster_dev import graphql as _graphql
+from support.dagster_dev import loaded_locations as _location_loaded
+from support.dagster_dev import stop_group as _stop_group
 from support.dagster_processes import free_port, wait_for
-from support.jquants_sim import SIM_API_KEY
 
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
 from moo_markets.dev_runs import REASON
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.engine import dispose_engines
-from moo_markets.warehouse.schema import daily_bars, listed_companies
+from moo_markets.warehouse.schema import daily_bars
 
 pytestmark = pytest.mark.e2e
 
@@ -52,18 +52,6 @@ mutation($params: ExecutionParams!) {
 }
 """
 RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-INSTANCE = """
-{
-  instance {
-    concurrencyLimit(concurrencyKey: "jquants") { limit }
-    poolConfig { poolGranularity }
-    runQueueConfig { maxConcurrentRuns tagConcurrencyLimitsYaml }
-  }
-  shouldShowNux
-  workspaceOrError { ... on Workspace { locationEntries { name
-    locationOrLoadError { __typename ... on PythonError { message } } } } }
-}
-"""
 LAUNCH_BACKFILL = """
 mutation($params: LaunchBackfillParams!) {
   launchPartitionBackfill(backfillParams: $params) {
@@ -71,49 +59,6 @@ mutation($params: LaunchBackfillParams!) {
   }
 }
 """
-
-
-class Output:
-    """A child's combined stdout/stderr, collected by a thread (the child never blocks)."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
-        self._thread.start()
-
-    def _read(self, process: subprocess.Popen[str]) -> None:
-        for line in process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def join(self) -> None:
-        self._thread.join(timeout=30)
-
-
-def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
-    response = requests.post(
-        f"{url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
-    )
-    body = response.json()
-    assert not body.get("errors"), body
-    return body["data"]
-
-
-def _location_loaded(url: str) -> list[str] | None:
-    try:
-        entries = _graphql(url, INSTANCE)["workspaceOrError"]["locationEntries"]
-    except (requests.RequestException, ValueError):
-        return None
-    kinds = [(e["locationOrLoadError"] or {}).get("__typename") for e in entries]
-    errors = [e["locationOrLoadError"].get("message") for e in entries if kinds and e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"] == "PythonError"]  # fmt: skip
-    assert not errors, errors
-    return (
-        [e["name"] for e in entries]
-        if kinds and all(k == "RepositoryLocation" for k in kinds)
-        else None
-    )
 
 
 def _launch(url: str, location: str, job: str, tags: list[dict] | None = None) -> str:
@@ -133,88 +78,6 @@ def _launch(url: str, location: str, job: str, tags: list[dict] | None = None) -
 def _finished(url: str, run_id: str) -> str | None:
     status = _graphql(url, RUN_STATUS, {"id": run_id})["runOrError"].get("status")
     return status if status in FINISHED else None
-
-
-def _stop_group(process: subprocess.Popen, sig: int = signal.SIGINT, timeout: float = 90) -> None:
-    try:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=timeout)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DAGSTER_", "JQUANTS_", "MOO_MARKETS_"))
-    }
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env.update(extra)
-    return env
-
-
-# ---- plain `dagster dev` -------------------------------------------------------------
-
-
-def test_plain_dagster_dev_in_the_repository_root(simulator, tmp_path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    warehouse = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    env = _clean_env(
-        JQUANTS_API_KEY=SIM_API_KEY,
-        JQUANTS_BASE_URL=simulator.base_url,
-        JQUANTS_REQUESTS_PER_MINUTE="6000",
-        MOO_MARKETS_DATABASE_URL=warehouse,
-    )
-    process = subprocess.Popen(
-        [str(BIN / "dagster"), "dev", "-m", "moo_markets.definitions", "-p", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    output = Output(process)
-    try:
-        locations = wait_for(
-            lambda: process.poll() is None and _location_loaded(url),
-            timeout=240,
-            interval=1.0,
-            message="dagster dev to serve the UI with the code location loaded",
-        )
-        assert locations == ["moo_markets.definitions"]  # named by -m
-        instance = _graphql(url, INSTANCE)
-        assert instance["instance"]["concurrencyLimit"]["limit"] == 1
-        assert instance["instance"]["poolConfig"]["poolGranularity"] == "run"
-        assert (
-            "moo_markets/job_type"
-            in instance["instance"]["runQueueConfig"]["tagConcurrencyLimitsYaml"]
-        )
-        assert instance["shouldShowNux"] is False
-
-        run_id = _launch(url, "moo_markets.definitions", "listed_companies_job")
-        status = wait_for(lambda: _finished(url, run_id), timeout=240, interval=1.0,
-                          message="listed_companies_job to finish")  # fmt: skip
-        assert status == "SUCCESS", output.text()[-5000:]
-        with get_engine(warehouse).connect() as connection:
-            rows = connection.execute(
-                sa.select(sa.func.count()).select_from(listed_companies)
-            ).scalar_one()
-        assert 4000 <= rows <= 5000
-    finally:
-        _stop_group(process)
-        output.join()
-        dispose_engines()
-    assert "DAGSTER_POSTGRES_URL" not in output.text()
-    assert not list(ROOT.glob(".tmp_dagster_home_*")), "dagster dev left its temporary home"
 
 
 # ---- `moo-markets dev` -----------------------------------------------------------------

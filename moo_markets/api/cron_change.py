@@ -101,7 +101,7 @@ async def change_cron(
 async def _put_back(service: SchedulerService, job: JobType, previous: Override | None) -> None:
     with contextlib.suppress(ApiError):
         await service.overrides.restore(job.id, previous)
-        await _reload(service)
+        await _reload(service, (await service.schedule_location(job)).name)
         log.warning("schedule %s: change not taken by Dagster; put back", job.schedule_name)
 
 
@@ -115,8 +115,7 @@ def shows(schedule: Mapping[str, Any], override: Override | None) -> bool:
     return schedule.get("cronSchedule") == override.cron and line in description
 
 
-async def _reload(service: SchedulerService) -> Mapping[str, Any]:
-    location = service.settings.code_location
+async def _reload(service: SchedulerService, location: str) -> Mapping[str, Any]:
     result = await service.gql.raw(docs.RELOAD_LOCATION, {"location": location})
     answer = (result.data or {}).get("reloadRepositoryLocation") or {}
     kind = answer.get("__typename")
@@ -145,8 +144,9 @@ async def _reload(service: SchedulerService) -> Mapping[str, Any]:
 async def _reload_until_in_force(
     service: SchedulerService, job: JobType, override: Override | None
 ) -> None:
-    await _reload(service)
-    selector = {**service.repo, "scheduleName": job.schedule_name}
+    location = await service.schedule_location(job)
+    await _reload(service, location.name)
+    selector = {**location.repo, "scheduleName": job.schedule_name}
     deadline = time.monotonic() + APPLY_TIMEOUT
     while True:
         data = await service.gql.query(docs.SCHEDULE_CRON, {"selector": selector})
@@ -157,7 +157,7 @@ async def _reload_until_in_force(
             seen = schedule.get("cronSchedule") or schedule.get("message") or "nothing"
             raise DagsterError(
                 f"Dagster still schedules {job.schedule_name} on {seen!r} after reloading "
-                f"{service.settings.code_location!r}: the code location did not read the "
+                f"{location.name!r}: the code location did not read the "
                 "override (does it use the same warehouse, MOO_MARKETS_DATABASE_URL? its log "
                 "says why)"
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from moo_markets.api.locations import WORKSPACE_FIELDS
 from moo_markets.core.catalog import JobType
 from moo_markets.core.runs import ASSET_JOB, UNFINISHED
 
@@ -53,19 +54,6 @@ fragment ErrorChain on PythonError {
 error (Dagster wraps it, hence the cause chain), a dg.Failure's description, the run failure
 and cancel messages, and the engine events naming the worker pid."""
 
-SCHEDULE_FIELDS = """
-  schedules: schedulesOrError(repositorySelector: $repo) {
-    __typename
-    ... on Schedules {
-      results {
-        name pipelineName cronSchedule executionTimezone
-        scheduleState { id status nextTick { timestamp } }
-      }
-    }
-    ... on Error { message }
-  }
-"""
-
 DAEMON_FIELDS = """
   instance {
     daemonHealth {
@@ -74,14 +62,13 @@ DAEMON_FIELDS = """
   }
 """
 
-SCHEDULES = "query Schedules($repo: RepositorySelector!) {\n" + SCHEDULE_FIELDS + "}\n"
-
 ASSET_RUNS_WINDOW = 25
 """Newest ``__ASSET_JOB`` runs a job summary looks at for UI/backfill runs of its assets."""
 
 
 def jobs_document(jobs: Sequence[JobType], *, daemons: bool = False) -> str:
-    """Schedules, unfinished runs, each job's newest run and the newest asset runs."""
+    """The workspace (locations, their jobs and schedules), unfinished runs, each job's
+    newest run and the newest asset runs."""
     params = "".join(f", $job{job.id}: String!" for job in jobs)
     last_runs = "".join(
         f"  last{job.id}: runsOrError(filter: {{pipelineName: $job{job.id}}}, limit: 1) "
@@ -89,8 +76,8 @@ def jobs_document(jobs: Sequence[JobType], *, daemons: bool = False) -> str:
         for job in jobs
     )
     return (
-        f"query Jobs($repo: RepositorySelector!, $unfinished: [RunStatus!]!{params}) {{\n"
-        + SCHEDULE_FIELDS
+        f"query Jobs($unfinished: [RunStatus!]!{params}) {{\n"
+        + WORKSPACE_FIELDS
         + "  unfinished: runsOrError(filter: {statuses: $unfinished}, limit: 1000) { ...RunList }\n"
         + f'  assetRuns: runsOrError(filter: {{pipelineName: "{ASSET_JOB}"}}, '
         + f"limit: {ASSET_RUNS_WINDOW}) {{ ...RunList }}\n"
@@ -208,7 +195,8 @@ START_SCHEDULE = """
 mutation Start($selector: ScheduleSelector!) {
   startSchedule(scheduleSelector: $selector) {
     __typename
-    ... on ScheduleStateResult { scheduleState { id status } }
+    ... on ScheduleStateResult { scheduleState { id status nextTick { timestamp } } }
+    ... on PythonError { className message }
     ... on Error { message }
   }
 }
@@ -218,7 +206,7 @@ STOP_SCHEDULE = """
 mutation Stop($id: String!) {
   stopRunningSchedule(id: $id) {
     __typename
-    ... on ScheduleStateResult { scheduleState { id status } }
+    ... on ScheduleStateResult { scheduleState { id status nextTick { timestamp } } }
     ... on Error { message }
   }
 }

@@ -133,6 +133,8 @@ def describe_validation_errors(
         message = str(error.get("msg", "invalid"))
         if error.get("type") in ("bool_type", "bool_parsing") and "input" in error:
             message += f" (true or false), got {_short(error['input'])}"
+        elif error.get("type") == "string_pattern_mismatch" and "input" in error:
+            message += f", got {_short(error['input'])}"
         parts.append(f"{where}: {message}")
     return "; ".join(parts) or "invalid request"
 

@@ -8,7 +8,12 @@ webserver's failure modes (verified against 1.13) map onto two API errors:
   PythonError), 200 with ``errors``, non-JSON body      -> ``DagsterError`` (502)
 
 Domain errors (``RunNotFoundError``, ``ScheduleNotFoundError``...) come as 200
-with a ``__typename``; the caller decides what they mean.
+with a ``__typename``; the caller decides what they mean. A resolver that
+raised comes back as a ``PythonError`` *inside* ``data`` (often with HTTP 500
+and no ``errors``): its message is the answer's message, never "no data". An
+error about the code location itself (``DagsterCodeLocationNotFoundError``,
+``DagsterCodeLocationLoadError``) raises :class:`LocationError`, so the caller
+can look at the workspace again.
 """
 
 from __future__ import annotations
@@ -23,6 +28,29 @@ from moo_markets.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
+LOCATION_ERRORS = ("DagsterCodeLocationNotFoundError", "DagsterCodeLocationLoadError")
+"""Python errors meaning that the code location named in a selector is missing or broken."""
+
+
+class LocationError(DagsterError):
+    """Dagster answered that the code location we named is missing, loading or broken."""
+
+
+def python_errors(data: Any) -> list[dict[str, Any]]:
+    """The ``PythonError`` objects among the top-level fields of ``data``."""
+    if not isinstance(data, dict):
+        return []
+    return [
+        value
+        for value in data.values()
+        if isinstance(value, dict) and value.get("__typename") == "PythonError"
+    ]
+
+
+def is_location_error(error: dict[str, Any]) -> bool:
+    text = f"{error.get('className') or ''} {error.get('message') or ''}"
+    return any(name in text for name in LOCATION_ERRORS)
+
 
 class GraphQLResult:
     """Data and errors of one response, for callers that accept partial results."""
@@ -33,9 +61,19 @@ class GraphQLResult:
         self.status = status
 
     def first_error(self) -> str:
-        if not self.errors:
-            return ""
-        return str(self.errors[0].get("message", self.errors[0]))
+        """The first GraphQL error's message, else the first ``PythonError`` field's."""
+        if self.errors:
+            return str(self.errors[0].get("message", self.errors[0]))
+        for error in python_errors(self.data):
+            if error.get("message"):
+                return str(error["message"])
+        return ""
+
+    def describe(self) -> str:
+        """What went wrong, in words; never empty."""
+        if message := self.first_error():
+            return message
+        return "an answer with neither data nor errors" if not self.data else "an unexpected answer"
 
 
 class DagsterGraphQL:
@@ -68,15 +106,29 @@ class DagsterGraphQL:
             await self._client.aclose()
             self._client = None
 
-    async def raw(self, query: str, variables: dict[str, Any] | None = None) -> GraphQLResult:
-        """Send one document; raises only when the webserver gives no usable JSON."""
+    async def raw(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> GraphQLResult:
+        """Send one document; raises only when the webserver gives no usable JSON.
+
+        ``timeout`` bounds each phase of this request (waiting for a pooled
+        connection, connecting, writing, reading) instead of the settings' timeouts.
+        """
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = httpx.Timeout(timeout)
         try:
             response = await self.client.post(
-                self.url, json={"query": query, "variables": variables or {}}
+                self.url, json={"query": query, "variables": variables or {}}, **extra
             )
         except httpx.TimeoutException as exc:
+            waited = f"within {timeout:g} s" if timeout is not None else "in time"
             raise DagsterUnavailable(
-                f"the Dagster webserver did not answer in time ({type(exc).__name__})"
+                f"the Dagster webserver did not answer {waited} ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:
             raise DagsterUnavailable(
@@ -98,15 +150,26 @@ class DagsterGraphQL:
         errors = body.get("errors") or []
         if not isinstance(errors, list):
             errors = [{"message": str(errors)}]
-        return GraphQLResult(body.get("data"), errors, response.status_code)
+        data = body.get("data")
+        return GraphQLResult(data if isinstance(data, dict) else None, errors, response.status_code)
 
-    async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Send one document and return its ``data``; any GraphQL error is a 502."""
-        result = await self.raw(query, variables)
+    async def query(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send one document and return its ``data``; any GraphQL error is a 502
+        (:class:`LocationError` when it is about the code location)."""
+        result = await self.raw(query, variables, timeout=timeout)
         if result.errors or result.status != 200 or not result.data:
-            message = result.first_error() or "no data"
+            message = result.describe()
             log.warning("GraphQL error (HTTP %s): %s", result.status, message)
-            raise DagsterError(f"Dagster GraphQL error (HTTP {result.status}): {message}")
+            text = f"Dagster GraphQL error (HTTP {result.status}): {message}"
+            if any(is_location_error(e) for e in python_errors(result.data)):
+                raise LocationError(text)
+            raise DagsterError(text)
         return result.data
 
 
@@ -117,5 +180,7 @@ def unwrap(value: Any, expected: str, what: str) -> dict[str, Any]:
     typename = value.get("__typename")
     if typename != expected:
         message = value.get("message") or ""
+        if typename == "PythonError" and is_location_error(value):
+            raise LocationError(f"Dagster could not give {what}: {message}")
         raise DagsterError(f"Dagster could not give {what}: {typename}: {message}".rstrip(": "))
     return value

@@ -136,12 +136,17 @@ class ScheduleBody(StrictBody):
     )
 
 
+PARTITION_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+r"""A daily partition key as the OpenAPI document states it (``\d`` is ASCII in JSON Schema;
+the launch checks the key against the job's own partitions in any case)."""
+
+
 class RunBody(StrictBody):
     partition: str | None = Field(
         default=None,
         description="Partition key (YYYY-MM-DD) of a partitioned job; default: the partition "
         "the schedule would pick now (today in Asia/Tokyo).",
-        max_length=64,
+        pattern=PARTITION_PATTERN,
         examples=["2024-01-05"],
     )
 

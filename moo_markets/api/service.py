@@ -16,7 +16,8 @@ from typing import Any
 from moo_markets.api import documents as docs
 from moo_markets.api import translate as tr
 from moo_markets.api.errors import Conflict, DagsterError, InvalidInput, NotFound
-from moo_markets.api.graphql import DagsterGraphQL, unwrap
+from moo_markets.api.graphql import DagsterGraphQL, LocationError, unwrap
+from moo_markets.api.locations import Location, Locations
 from moo_markets.api.mirror import MirrorReader
 from moo_markets.api.overrides import OverrideStore
 from moo_markets.api.views import run_view
@@ -71,32 +72,20 @@ class SchedulerService:
         self.redact = redact
         self.overrides = overrides or OverrideStore(settings.database_url_value)
         self.cron_locks: dict[int, asyncio.Lock] = {}
-
-    # -- selectors ---------------------------------------------------------------------
-    @property
-    def repo(self) -> dict[str, str]:
-        return {
-            "repositoryLocationName": self.settings.code_location,
-            "repositoryName": self.settings.repository_name,
-        }
-
-    def job_selector(self, job: JobType) -> dict[str, str]:
-        return {**self.repo, "pipelineName": job.job_name}
+        self.locations = Locations(gql, settings.code_location)
 
     # -- jobs ----------------------------------------------------------------------------
     async def jobs(
         self, jobs: Sequence[JobType] = JOBS, *, daemons: bool = False
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Full job dicts for ``jobs`` and the raw GraphQL data (for status extras)."""
-        variables: dict[str, Any] = {"repo": self.repo, "unfinished": docs.UNFINISHED_STATUSES}
+        variables: dict[str, Any] = {"unfinished": docs.UNFINISHED_STATUSES}
         variables.update({f"job{j.id}": j.job_name for j in jobs})
         data, mirror = await asyncio.gather(
             self.gql.query(docs.jobs_document(jobs, daemons=daemons), variables),
             self.mirror.timestamps(),
         )
-        schedules = {
-            s["name"]: s for s in unwrap(data["schedules"], "Schedules", "schedules")["results"]
-        }
+        location = self.locations.observe(data.get("workspace"))
         unfinished = _runs(data["unfinished"], "unfinished runs")
         asset_runs = _runs(data["assetRuns"], "asset runs")
         running = {job.id for run in unfinished if (job := tr.job_of(run))}
@@ -109,7 +98,7 @@ class SchedulerService:
         result = [
             tr.job(
                 job,
-                schedules.get(job.schedule_name),
+                location.schedule(job) if location else None,
                 views[lasts[job.id]["runId"]] if lasts[job.id] else None,
                 job.id in running,
                 mirror.get(job.id),
@@ -135,51 +124,89 @@ class SchedulerService:
             "running_executions": data["_unfinished_catalog_runs"],
         }
 
-    async def _schedule(self, job: JobType) -> dict[str, Any]:
-        data = await self.gql.query(docs.SCHEDULES, {"repo": self.repo})
-        schedules = unwrap(data["schedules"], "Schedules", "schedules")["results"]
-        for schedule in schedules:
-            if schedule["name"] == job.schedule_name:
-                return schedule
-        raise Conflict(self._not_deployed(job, f"schedule {job.schedule_name} not found"))
+    async def _schedule(self, job: JobType) -> tuple[Location, Mapping[str, Any]]:
+        """The job's location and schedule, as the workspace says now."""
+        location = await self.locations.fetch()
+        schedule = location.schedule(job) if location else None
+        if location is None or schedule is None:
+            why = f"schedule {job.schedule_name} not found"
+            raise Conflict(self._not_deployed(job, why, location))
+        return location, schedule
 
-    def _not_deployed(self, job: JobType, why: str) -> str:
+    def _not_deployed(self, job: JobType, why: str, location: Location | None) -> str:
+        if location is None:
+            names = ", ".join(repr(n) for n in self.locations.names) or "none"
+            return (
+                f"job {job.job_type} is not deployed: no code location of the Dagster webserver "
+                f"holds the catalog's jobs (locations: {names})"
+            )
         return (
             f"job {job.job_type} is not deployed in the Dagster code location "
-            f"{self.settings.code_location!r} ({why}); reload the code location"
+            f"{location.name!r} ({why}); reload the code location"
         )
 
     async def set_enabled(self, job: JobType, enabled: bool) -> dict[str, Any]:
-        await self.switch(job, enabled)
-        return await self.job(job)
+        """Start or stop the job's schedule. The answer shows the state *this* request left
+        (Dagster's answer to its own change, or the state it found when there was nothing to
+        change), even if a later request has changed it since: under concurrent toggles a
+        client can trust its own answer; a GET shows the latest state."""
+        _, state = await self._toggle(job, enabled)
+        view = await self.job(job)
+        if view["is_enabled"] != enabled:
+            log.info(
+                "schedule %s was %s by a later request before this one answered",
+                job.schedule_name,
+                "started" if view["is_enabled"] else "stopped",
+            )
+        tick = (state.get("nextTick") or {}).get("timestamp")
+        view["is_enabled"] = enabled
+        if not enabled:
+            view["next_run_at"] = None
+        elif tick is not None:
+            view["next_run_at"] = tr.when(tick)
+        return view
 
     async def switch(self, job: JobType, enabled: bool) -> bool:
-        """Start or stop the job's schedule; whether it was running before. Idempotent."""
-        schedule = await self._schedule(job)
-        state = schedule["scheduleState"]
-        was_running = state["status"] == "RUNNING"
-        if was_running != enabled:
+        """Start or stop the job's schedule; whether it was running before (a cron change
+        stops a running schedule around the reload and starts it again). Idempotent."""
+        was_running, _ = await self._toggle(job, enabled)
+        return was_running
+
+    async def _toggle(self, job: JobType, enabled: bool) -> tuple[bool, Mapping[str, Any]]:
+        """Whether the schedule was running when first looked at, and the state this change
+        left."""
+        verb = "start" if enabled else "stop"
+        was_running: bool | None = None
+        failure = ""
+        for _attempt in range(2):  # a second look when another request got in between
+            location, schedule = await self._schedule(job)
+            found = schedule["scheduleState"]
+            running = found["status"] == "RUNNING"
+            if was_running is None:
+                was_running = running
+            if running == enabled:
+                return was_running, found
             if enabled:
                 result = await self.gql.raw(
                     docs.START_SCHEDULE,
-                    {"selector": {**self.repo, "scheduleName": job.schedule_name}},
+                    {"selector": {**location.repo, "scheduleName": job.schedule_name}},
                 )
-                answer = result.data.get("startSchedule") if result.data else None
+                answer = (result.data or {}).get("startSchedule")
             else:
-                result = await self.gql.raw(docs.STOP_SCHEDULE, {"id": state["id"]})
-                answer = result.data.get("stopRunningSchedule") if result.data else None
-            if not answer or answer.get("__typename") != "ScheduleStateResult":
-                # A concurrent toggle may have won; only the outcome matters.
-                current = (await self._schedule(job))["scheduleState"]["status"]
-                if (current == "RUNNING") != enabled:
-                    kind = (answer or {}).get("__typename") or f"HTTP {result.status}"
-                    message = (answer or {}).get("message") or result.first_error()
-                    raise DagsterError(
-                        f"Dagster could not {'start' if enabled else 'stop'} "
-                        f"{job.schedule_name}: {kind}: {message}"
-                    )
-            log.info("schedule %s %s", job.schedule_name, "started" if enabled else "stopped")
-        return was_running
+                result = await self.gql.raw(docs.STOP_SCHEDULE, {"id": found["id"]})
+                answer = (result.data or {}).get("stopRunningSchedule")
+            if answer and answer.get("__typename") == "ScheduleStateResult":
+                log.info("schedule %s %s", job.schedule_name, "started" if enabled else "stopped")
+                state = answer.get("scheduleState") or {"status": "RUNNING" if enabled else ""}
+                return was_running, state
+            kind = (answer or {}).get("__typename") or f"HTTP {result.status}"
+            failure = f"{kind}: {(answer or {}).get('message') or result.describe()}"
+        raise DagsterError(f"Dagster could not {verb} {job.schedule_name}: {failure}")
+
+    async def schedule_location(self, job: JobType) -> Location:
+        """The code location that holds the job's schedule now (a cron change reloads it)."""
+        location, _ = await self._schedule(job)
+        return location
 
     async def set_schedule(self, job: JobType, cron: str | None, set_by: str) -> dict[str, Any]:
         """Put ``cron`` in force for the job (``None``: back to its default); see
@@ -190,14 +217,37 @@ class SchedulerService:
         return await self.job(job)
 
     # -- runs ----------------------------------------------------------------------------
+    async def _pipeline(self, job: JobType, all_keys: bool) -> tuple[Location, dict[str, Any]]:
+        """The job's location and its partition keys; looks at the workspace again when the
+        remembered location is gone, broken or lacks the job (reloaded, renamed)."""
+        for fresh in (False, True):
+            location = await (self.locations.fetch() if fresh else self.locations.current())
+            if location is None or not location.holds(job):
+                if fresh:
+                    raise Conflict(
+                        self._not_deployed(job, f"job {job.job_name} not found", location)
+                    )
+                continue
+            selector = {**location.repo, "pipelineName": job.job_name}
+            try:
+                data = await self.gql.query(
+                    docs.PARTITIONS, {"selector": selector, "all": all_keys}
+                )
+                pipeline = data["pipelineOrError"]
+                if pipeline.get("__typename") == "PipelineNotFoundError":
+                    if fresh:
+                        why = f"job {job.job_name} not found"
+                        raise Conflict(self._not_deployed(job, why, location))
+                    continue
+                return location, unwrap(pipeline, "Pipeline", f"job {job.job_name}")
+            except LocationError:
+                if fresh:
+                    raise
+            self.locations.forget()
+        raise AssertionError("unreachable")
+
     async def launch(self, job: JobType, partition: str | None) -> dict[str, Any]:
-        data = await self.gql.query(
-            docs.PARTITIONS, {"selector": self.job_selector(job), "all": partition is not None}
-        )
-        pipeline = data["pipelineOrError"]
-        if pipeline.get("__typename") == "PipelineNotFoundError":
-            raise Conflict(self._not_deployed(job, f"job {job.job_name} not found"))
-        pipeline = unwrap(pipeline, "Pipeline", f"job {job.job_name}")
+        location, pipeline = await self._pipeline(job, partition is not None)
         newest = (pipeline.get("newest") or {}).get("partitionKeys") or []
         tags = [
             {"key": LAUNCHED_BY_TAG, "value": "api"},
@@ -221,11 +271,7 @@ class SchedulerService:
                     )
             tags.append({"key": PARTITION_TAG, "value": partition})
         params = {
-            "selector": {
-                "repositoryLocationName": self.settings.code_location,
-                "repositoryName": self.settings.repository_name,
-                "jobName": job.job_name,
-            },
+            "selector": {**location.repo, "jobName": job.job_name},
             "executionMetadata": {"tags": tags},
         }
         result = await self.gql.raw(docs.LAUNCH, {"params": params})
@@ -236,13 +282,16 @@ class SchedulerService:
             log.info("launched %s run %s partition=%s", job.job_name, run["runId"], partition)
             return tr.execution(run_view(run))
         if kind == "PipelineNotFoundError":
-            raise Conflict(self._not_deployed(job, answer.get("message", "")))
+            self.locations.forget()
+            raise Conflict(self._not_deployed(job, answer.get("message", ""), location))
         if kind == "RunConflict":
             raise Conflict(f"could not launch {job.job_type}: {answer.get('message')}")
         if kind == "RunConfigValidationInvalid":
             messages = "; ".join(e["message"] for e in answer.get("errors") or ())
             raise DagsterError(f"Dagster rejected the run config of {job.job_name}: {messages}")
-        message = answer.get("message") or result.first_error() or "no answer"
+        if kind == "PythonError" and "CodeLocation" in (answer.get("message") or ""):
+            self.locations.forget()
+        message = answer.get("message") or result.describe()
         raise DagsterError(f"Dagster could not launch {job.job_name}: {kind or 'error'}: {message}")
 
     async def executions(self, job: JobType, limit: int) -> list[dict[str, Any]]:
@@ -338,7 +387,7 @@ class SchedulerService:
                 outcomes[run_id] = "ok"
             else:
                 kind = answer.get("__typename") or "no answer"
-                outcomes[run_id] = f"{kind}: {answer.get('message') or result.first_error()}"
+                outcomes[run_id] = f"{kind}: {answer.get('message') or result.describe()}"
         return outcomes
 
     async def _wait_finished(self, run_ids: Sequence[str], timeout: float) -> dict[str, dict]:

@@ -126,6 +126,13 @@ class _Settings(BaseSettings):
     api_graphql_timeout: float = Field(
         default=30.0, gt=0, le=600, description="Read timeout of one GraphQL request (s)."
     )
+    api_health_timeout: float = Field(
+        default=0.8,
+        gt=0,
+        le=30,
+        description="How long /api/health waits for the webserver before reporting it as "
+        "not answering (s).",
+    )
     api_max_connections: int = Field(default=20, ge=1, le=1000)
     api_stop_wait: float = Field(
         default=20.0,
@@ -138,8 +145,11 @@ class _Settings(BaseSettings):
         description="Cleanup: look up run worker pids on this host ('auto': only when the "
         "webserver URL is loopback, i.e. Dagster runs on this machine).",
     )
-    code_location: str = Field(default="moo_markets", description="Dagster code location name.")
-    repository_name: str = Field(default="__repository__")
+    code_location: str | None = Field(
+        default=None,
+        description="Only when several code locations of the webserver hold the catalog's "
+        "jobs: the one the API uses (unset: the API finds the location by itself).",
+    )
 
     @field_validator("dagster_url", "jquants_base_url")
     @classmethod

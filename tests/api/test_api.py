@@ -309,6 +309,16 @@ def test_bad_limit_is_422(client, limit):
     assert_error(client.get(f"/api/scheduler/jobs/1/executions?limit={limit}"), 422, "query.limit")
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["limit=%2B5", "limit=%205", "limit=5%20", "limit=5&limit=6", "limit=", "limit=%EF%BC%95"],
+)
+def test_limit_is_one_integer_in_digits(client, fake, query):
+    """``+5``, `` 5``, a full-width digit and repeated values are not silently accepted."""
+    assert_error(client.get(f"/api/scheduler/jobs/1/executions?{query}"), 422, "query.limit")
+    assert fake.operations == []
+
+
 def test_executions_page_through_asset_runs(client, fake):
     mine = fake.add_run("__ASSET_JOB", "SUCCESS", assets=["listed_companies"], created=1_000.0)
     for i in range(150):
@@ -457,6 +467,35 @@ def test_process_check_follows_the_webserver_location(fake):
         assert client.post("/api/scheduler/cleanup").json()["data"]["cleaned"] == [gone]
 
 
+@pytest.mark.parametrize(
+    "ref", ["%00", "a%00b", "not-a-run", "12345", "3f2b8f0e-9c3a-4d3e-8a57-0d4f1c2b9e1", "x" * 300]
+)
+def test_run_ids_that_are_not_uuids_are_404_without_asking_dagster(client, fake, ref):
+    """A NUL byte reached PostgreSQL through Dagster and came back as a 5xx."""
+    assert_error(client.get(f"/api/scheduler/executions/{ref}"), 404, "unknown run", "UUID")
+    assert_error(client.post(f"/api/scheduler/executions/{ref}/stop"), 404, "unknown run")
+    assert fake.operations == []
+
+
+def test_run_ids_are_case_insensitive(client, fake):
+    run_id = fake.add_run(LISTED_COMPANIES.job_name, "SUCCESS")
+    response = client.get(f"/api/scheduler/executions/{run_id.upper()}")
+    assert response.status_code == 200 and response.json()["data"]["run_id"] == run_id
+
+
+def test_nul_bytes_anywhere_are_4xx(client, fake):
+    responses = [
+        client.get("/api/scheduler/jobs/%00"),
+        client.get("/api/scheduler/jobs/1/executions?limit=%00"),
+        client.post("/api/scheduler/jobs/2/run", json={"partition": "2024-01-05\u0000"}),
+        client.put("/api/scheduler/jobs/1/enabled", json={"enabled": True, "\u0000": 1}),
+        client.post("/api/scheduler/cleanup", json={"all": "\u0000"}),
+    ]
+    for response in responses:
+        assert 400 <= response.status_code < 500, (response.request.url, response.text)
+        assert response.json()["errors"]["detail"]
+
+
 # -- auth --------------------------------------------------------------------------------------
 def test_token_protects_every_write(fake):
     with make_client(fake, api_token=TOKEN) as client:
@@ -550,7 +589,7 @@ def test_python_error_in_a_field_is_502(client, fake):
 
     def broken(variables, query):
         return {
-            "schedules": {"__typename": "PythonError", "message": "repository failed to load"},
+            "workspace": {"__typename": "PythonError", "message": "repository failed to load"},
             "unfinished": {"__typename": "Runs", "results": []},
             "assetRuns": {"__typename": "Runs", "results": []},
             **{
@@ -571,6 +610,47 @@ def test_unexpected_exception_is_a_bare_500(client):
     client.app.state.service.jobs = explode
     detail = assert_error(client.get("/api/scheduler/jobs"), 500, "internal error")
     assert "secret internals" not in detail
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/health",
+        "/api/scheduler/status",
+        "/api/scheduler/jobs",
+        "/api/scheduler/jobs/1",
+        "/api/scheduler/jobs/1/executions",
+    ],
+)
+def test_a_trailing_slash_answers_the_same_json(client, path):
+    plain = client.get(path, follow_redirects=False)
+    slashed = client.get(path + "/", follow_redirects=False)
+    assert slashed.status_code == plain.status_code == 200, slashed.text
+    plain_body, slashed_body = plain.json(), slashed.json()
+    if path == "/api/scheduler/status":  # the fake's daemon heartbeats are "now"
+        for body in (plain_body, slashed_body):
+            for daemon in body["data"]["daemons"]:
+                daemon.pop("last_heartbeat_at")
+    assert slashed_body == plain_body
+
+
+def test_a_trailing_slash_on_writes_and_unknown_paths(client, fake):
+    enabled = client.put(
+        "/api/scheduler/jobs/1/enabled/", json={"enabled": True}, follow_redirects=False
+    )
+    assert enabled.status_code == 200 and enabled.json()["data"]["is_enabled"] is True
+    launched = client.post("/api/scheduler/jobs/1/run/", follow_redirects=False)
+    assert launched.status_code == 202
+    assert_error(client.get("/api/scheduler/nothing/", follow_redirects=False), 404)
+
+
+def test_openapi_states_the_partition_format(client):
+    spec = client.get("/api/openapi.json").json()
+    partition = spec["components"]["schemas"]["RunBody"]["properties"]["partition"]
+    patterns = [partition.get("pattern")] + [
+        option.get("pattern") for option in partition.get("anyOf", ())
+    ]
+    assert r"^\d{4}-\d{2}-\d{2}$" in patterns, partition
 
 
 def test_unknown_route_and_method(client):

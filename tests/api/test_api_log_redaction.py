@@ -74,6 +74,9 @@ def api_log(tmp_path) -> tuple[str, Path]:
         process.wait(timeout=30)
 
 
+RUN_ID = "3f2b8f0e-9c3a-4d3e-8a57-0d4f1c2b9e11"
+
+
 def test_secrets_in_requests_are_redacted_from_every_log_line(api_log) -> None:
     url, log = api_log
     base = f"{url}/api/scheduler"
@@ -87,19 +90,21 @@ def test_secrets_in_requests_are_redacted_from_every_log_line(api_log) -> None:
             http.put(f"{base}/jobs/1/enabled", params={"token": TOKEN}, json={}).status_code == 401
         )
         assert http.get(f"{base}/jobs/{encoded}/executions").status_code == 404
-        # The key as a run id: Dagster is down, so the API logs this request itself.
+        # The key as a run id: not a UUID, so unknown without asking Dagster.
         key_path = urllib.parse.quote(JQUANTS_KEY, safe="")
-        assert http.get(f"{base}/executions/{key_path}").status_code == 503
+        assert http.get(f"{base}/executions/{key_path}").status_code == 404
+        assert http.get(f"{base}/executions/{JQUANTS_KEY}").status_code == 404
+        # A real run id with the token in a header: Dagster is down, the API logs the 503.
         assert (
-            http.get(f"{base}/executions/{JQUANTS_KEY}", headers={"X-Token": TOKEN}).status_code
-            == 503
-        )
+            http.get(f"{base}/executions/{RUN_ID}?key={key_path}", headers={"X-Token": TOKEN})
+        ).status_code == 503
 
     text = log.read_text()
     # The requests were logged (access log and the app's warning), with the secrets masked.
     assert "PUT /api/scheduler/jobs/1/enabled?token=*** HTTP/1.1" in text, text
     assert "GET /api/scheduler/executions/*** HTTP/1.1" in text, text
-    assert "GET /api/scheduler/executions/*** -> 503" in text, text
+    assert f"GET /api/scheduler/executions/{RUN_ID}?key=*** HTTP/1.1" in text, text
+    assert f"GET /api/scheduler/executions/{RUN_ID} -> 503" in text, text
     for secret in (TOKEN, JQUANTS_KEY):
         for form in forms(secret):
             assert form not in text, f"{form!r} is in the API's log:\n{text}"

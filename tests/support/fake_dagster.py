@@ -29,8 +29,19 @@ def _python_error(message: str) -> dict[str, Any]:
     return {"__typename": "PythonError", "message": message}
 
 
+def location_not_found(field: str, name: str) -> httpx.Response:
+    """What Dagster 1.13 answers for a selector naming a location it does not have."""
+    message = (
+        "dagster._core.errors.DagsterCodeLocationNotFoundError: "
+        f"Location {name} does not exist in workspace\n"
+    )
+    return httpx.Response(500, json={"data": {field: _python_error(message)}})
+
+
 class FakeDagster:
-    def __init__(self, *, deployed: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self, *, deployed: tuple[str, ...] | None = None, location: str = "moo_markets"
+    ) -> None:
         deployed = deployed if deployed is not None else tuple(j.job_type for j in JOBS)
         self.schedules: dict[str, dict[str, Any]] = {}
         for job in JOBS:
@@ -52,6 +63,11 @@ class FakeDagster:
             j.job_name: ["2024-01-04", "2024-01-05", "2024-01-06"] for j in JOBS if j.partitioned
         }
         self.runs: dict[str, dict[str, Any]] = {}
+        self.location = location
+        self.load_error: str | None = None
+        """When set, the location failed to load with this error (as after a bad reload)."""
+        self.other_locations: list[dict[str, Any]] = []
+        """More workspace entries, as ``locationEntries`` items."""
         self.daemons_healthy = True
         self.down = False
         self.http_error: tuple[int, str] | None = None
@@ -62,6 +78,9 @@ class FakeDagster:
         location does: returns ``{job_type: core.cron.CronInForce}``, or raises to fail the load."""
         self.location_metadata = {"host": "127.0.0.1", "port": "4266"}
         self.reload_answer: dict[str, Any] | None = None
+        self.after: dict[str, Any] = {}
+        """Operation name -> callable run after the fake answered it (e.g. another client's
+        toggle landing between two calls of one request)."""
         self.transport = httpx.MockTransport(self.handle)
 
     # -- building state ------------------------------------------------------------------
@@ -99,6 +118,11 @@ class FakeDagster:
         state["status"] = "RUNNING"
         state["nextTick"] = {"timestamp": next_tick or time.time() + 60}
 
+    def disable(self, schedule_name: str) -> None:
+        state = self.schedules[schedule_name]["scheduleState"]
+        state["status"] = "STOPPED"
+        state["nextTick"] = None
+
     # -- transport -----------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.down:
@@ -114,6 +138,9 @@ class FakeDagster:
         if handler is None:
             return httpx.Response(400, json={"errors": [{"message": f"unknown op {operation}"}]})
         result = handler(body.get("variables") or {}, body["query"])
+        if operation in self.after:
+            result = json.loads(json.dumps(result)) if isinstance(result, dict) else result
+            self.after.pop(operation)()
         if isinstance(result, httpx.Response):
             return result
         return httpx.Response(200, json={"data": result})
@@ -136,8 +163,29 @@ class FakeDagster:
             runs = runs[ids.index(cursor) + 1 :] if cursor in ids else []
         return {"__typename": "Runs", "results": [self._public(r) for r in runs[:limit]]}
 
-    def _schedules(self) -> dict[str, Any]:
-        return {"__typename": "Schedules", "results": list(self.schedules.values())}
+    def _workspace(self) -> dict[str, Any]:
+        if self.load_error is not None:
+            loaded: dict[str, Any] = {
+                "__typename": "PythonError",
+                "className": "DagsterImportError",
+                "message": self.load_error,
+            }
+        else:
+            loaded = {
+                "__typename": "RepositoryLocation",
+                "repositories": [
+                    {
+                        "name": "__repository__",
+                        "jobs": [{"name": name} for name in sorted(self.jobs | {"__ASSET_JOB"})],
+                        "schedules": list(self.schedules.values()),
+                    }
+                ],
+            }
+        entry = {"name": self.location, "loadStatus": "LOADED", "locationOrLoadError": loaded}
+        return {"__typename": "Workspace", "locationEntries": [entry, *self.other_locations]}
+
+    def _known(self, selector: dict[str, Any]) -> bool:
+        return self.load_error is None and selector.get("repositoryLocationName") == self.location
 
     def _run_or_error(self, run_id: str) -> dict[str, Any]:
         run = self.runs.get(run_id)
@@ -149,12 +197,12 @@ class FakeDagster:
     def _op_Health(self, variables, query):
         return {"version": "1.13.27"}
 
-    def _op_Schedules(self, variables, query):
-        return {"schedules": self._schedules()}
+    def _op_Workspace(self, variables, query):
+        return {"workspace": self._workspace()}
 
     def _op_Jobs(self, variables, query):
         data: dict[str, Any] = {
-            "schedules": self._schedules(),
+            "workspace": self._workspace(),
             "unfinished": self._runs(statuses=set(variables["unfinished"])),
             "assetRuns": self._runs("__ASSET_JOB", limit=25),
         }
@@ -198,6 +246,9 @@ class FakeDagster:
         }
 
     def _op_Run(self, variables, query):
+        if "\x00" in variables["runId"]:  # what PostgreSQL-backed run storage answers
+            message = "ValueError: A string literal cannot contain NUL (0x00) characters."
+            return httpx.Response(500, json={"data": {"runOrError": _python_error(message)}})
         return {"runOrError": self._run_or_error(variables["runId"])}
 
     _op_RunState = _op_Run
@@ -206,6 +257,10 @@ class FakeDagster:
         return {"runsOrError": self._runs(statuses=set(variables["unfinished"]))}
 
     def _op_Partitions(self, variables, query):
+        if not self._known(variables["selector"]):
+            return location_not_found(
+                "pipelineOrError", variables["selector"]["repositoryLocationName"]
+            )
         name = variables["selector"]["pipelineName"]
         if name not in self.jobs:
             return {
@@ -225,6 +280,8 @@ class FakeDagster:
 
     def _op_Launch(self, variables, query):
         params = variables["params"]
+        if not self._known(params["selector"]):
+            return location_not_found("launchRun", params["selector"]["repositoryLocationName"])
         name = params["selector"]["jobName"]
         if name not in self.jobs:
             return {"launchRun": {"__typename": "PipelineNotFoundError", "message": "not found"}}
@@ -235,6 +292,10 @@ class FakeDagster:
         }
 
     def _op_Start(self, variables, query):
+        if not self._known(variables["selector"]):
+            return location_not_found(
+                "startSchedule", variables["selector"]["repositoryLocationName"]
+            )
         name = variables["selector"]["scheduleName"]
         schedule = self.schedules.get(name)
         if schedule is None:

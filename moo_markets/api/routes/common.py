@@ -10,6 +10,7 @@ _DESCRIPTIONS = {
     401: "Missing or wrong bearer token (only when MOO_MARKETS_API_TOKEN is set)",
     404: "Unknown job or run",
     409: "Impossible state change",
+    413: "Body larger than 64 kB",
     422: "Invalid body or parameter (the detail names the field and why)",
     502: "The Dagster webserver answered with an unexpected error",
     503: "The Dagster webserver does not answer",
@@ -21,4 +22,4 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 READ = errors(422, 502, 503)
-WRITE = errors(401, 409, 422, 502, 503)
+WRITE = errors(401, 409, 413, 422, 502, 503)

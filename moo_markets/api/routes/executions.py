@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from moo_markets.api.deps import Authorized, Service
+from moo_markets.api.deps import Authorized, RunId, Service
 from moo_markets.api.models import Envelope, Execution, ExecutionDetail
 from moo_markets.api.routes.common import READ, WRITE, errors
 
 router = APIRouter(prefix="/scheduler/executions", tags=["executions"])
-
-RunId = Annotated[str, Path(description="Dagster run id", max_length=128)]
 
 
 @router.get(

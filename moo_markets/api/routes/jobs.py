@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, status
 
-from moo_markets.api.deps import Authorized, Job, Service
+from moo_markets.api.deps import Authorized, Job, Service, strict_integers
 from moo_markets.api.models import EnabledBody, Envelope, Execution, RunBody, ScheduleBody
 from moo_markets.api.models import Job as JobModel
 from moo_markets.api.routes.common import READ, WRITE, errors
@@ -97,6 +97,7 @@ async def run_now(
     "/{job_id}/executions",
     response_model=Envelope[list[Execution]],
     responses={**READ, **errors(404)},
+    dependencies=[strict_integers("limit")],
     summary="The job's executions, newest first",
 )
 async def list_executions(
