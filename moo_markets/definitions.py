@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from moo_markets import daily_bars, listed_companies, maintenance
+from moo_markets import daily_bars, ingest, listed_companies, maintenance
 from moo_markets.core.settings import Settings, load_settings
 from moo_markets.mirror.sensor import build_definitions as build_mirror_definitions
 from moo_markets.resources import build_resources
@@ -33,6 +33,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions.merge(
         listed_companies.build_definitions(settings),
         daily_bars.build_definitions(settings),
+        ingest.build_definitions(settings),
         build_mirror_definitions(settings),
         maintenance.build_definitions(settings),
         dg.Definitions(resources=build_resources(), executor=dg.in_process_executor),

@@ -25,10 +25,21 @@ def load() -> dg.Definitions:
 
 
 # Every asset key, job and schedule of the location. A change here is a change users see.
-EXPECTED_ASSETS = ["daily_bars", "listed_companies", "trading_calendar"]
+EXPECTED_ASSETS = [
+    "daily_bars",
+    "fins_summary",
+    "listed_companies",
+    "topix",
+    "trading_calendar",
+    "valuation",
+]
 EXPECTED_SCHEDULES = {
     "listed_companies_schedule": ("listed_companies_job", "15 8 * * 1-5", "Asia/Tokyo", "STOPPED"),
     "daily_bars_schedule": ("daily_bars_job", "0 18 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    # The declared datasets (moo_markets/datasets), after their publication time.
+    "valuation_schedule": ("valuation_job", "0 17 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "fins_summary_schedule": ("fins_summary_job", "30 1 * * 2-6", "Asia/Tokyo", "STOPPED"),
+    "topix_schedule": ("topix_job", "0 17 * * 1-5", "Asia/Tokyo", "STOPPED"),
     # Housekeeping runs by itself.
     "maintenance_schedule": ("maintenance_job", "30 3 * * *", "Asia/Tokyo", "RUNNING"),
     "freshness_checks_schedule": ("freshness_checks_job", "5 * * * 1-5", "Asia/Tokyo", "RUNNING"),

@@ -173,6 +173,9 @@ class SchedulerService:
 
     # -- runs ----------------------------------------------------------------------------
     async def launch(self, job: JobType, partition: str | None) -> dict[str, Any]:
+        # A declared dataset's default is the partition its schedule would pick today
+        # (e.g. yesterday's for data published overnight); daily_bars takes the newest.
+        default = job.default_partition(now_jst().date()) if partition is None else None
         data = await self.gql.query(
             docs.PARTITIONS, {"selector": self.job_selector(job), "all": partition is not None}
         )
@@ -192,14 +195,14 @@ class SchedulerService:
                 raise Conflict(f"job {job.job_type} has no partition to run yet")
         else:
             if partition is None:
-                partition = newest[0]
+                partition = default or newest[0]
             else:
                 keys = set((pipeline.get("all") or {}).get("partitionKeys") or ())
                 if partition not in keys:
                     first = min(keys) if keys else "?"
                     raise InvalidInput(
                         f"partition: {partition!r} is not a partition of {job.job_type} "
-                        f"(daily keys YYYY-MM-DD from {first} to {newest[0]})"
+                        f"(keys YYYY-MM-DD from {first} to {newest[0]})"
                     )
             tags.append({"key": PARTITION_TAG, "value": partition})
         params = {

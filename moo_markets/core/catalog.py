@@ -4,11 +4,20 @@ One list shared by the Dagster definitions, the SQL mirror and the REST API,
 so ``/api/scheduler/jobs/1`` and ``jobs.id = 1`` mean the same job forever.
 Ids are never reused: retire a job by keeping its entry out of ``JOBS`` and
 its id in ``RETIRED_IDS``.
+
+Ids 1 and 2 are the hand-built ``listed_companies`` and ``daily_bars`` jobs;
+every other job comes from a dataset spec (``moo_markets.datasets``), which
+carries its own fixed id from 3 upward.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from moo_markets.core import plans
+from moo_markets.datasets.registry import SPECS
+from moo_markets.datasets.spec import DatasetSpec, check_registry
 
 TIMEZONE = "Asia/Tokyo"
 JOB_TYPE_TAG = "moo_markets/job_type"
@@ -25,6 +34,12 @@ class JobType:
     asset_keys: tuple[str, ...]
     """Assets this job materializes: a run of any of them (UI, backfill) belongs to the job."""
     partitioned: bool = False
+    plan: str = "free"
+    """Lowest J-Quants plan whose key may run the job."""
+    path: str = ""
+    """The J-Quants endpoint the job fetches (named in plan messages)."""
+    dataset: DatasetSpec | None = None
+    """The spec the job was derived from; None for the hand-built jobs 1 and 2."""
 
     @property
     def job_name(self) -> str:
@@ -38,6 +53,31 @@ class JobType:
     def cron_env_var(self) -> str:
         return f"MOO_MARKETS_{self.job_type.upper()}_CRON"
 
+    def unavailable_reason(self, plan: str) -> str | None:
+        """Why a key of ``plan`` cannot run this job (None when it can)."""
+        return plans.unavailable_reason(plan, self.plan, self.path)
+
+    def default_partition(self, day: dt.date) -> str | None:
+        """The partition run-now picks on ``day`` when none is given (the schedule's choice);
+        None: ask Dagster for its newest partition (daily_bars) or run unpartitioned."""
+        return self.dataset.partition_for(day) if self.dataset else None
+
+
+def job_from_spec(spec: DatasetSpec) -> JobType:
+    """The catalog entry of a dataset: everything comes from its spec."""
+    return JobType(
+        id=spec.catalog_id,
+        job_type=spec.name,
+        name=spec.title,
+        description=spec.description,
+        default_cron=spec.cron,
+        asset_keys=(spec.name,),
+        partitioned=spec.partitioned,
+        plan=spec.plan,
+        path=spec.path,
+        dataset=spec,
+    )
+
 
 LISTED_COMPANIES = JobType(
     id=1,
@@ -47,6 +87,7 @@ LISTED_COMPANIES = JobType(
     "and stores it as that date's snapshot.",
     default_cron="15 8 * * 1-5",
     asset_keys=("listed_companies",),
+    path="/equities/master",
 )
 
 DAILY_BARS = JobType(
@@ -58,10 +99,13 @@ DAILY_BARS = JobType(
     default_cron="0 18 * * 1-5",
     asset_keys=("trading_calendar", "daily_bars"),
     partitioned=True,
+    path="/equities/bars/daily",
 )
 
-JOBS: tuple[JobType, ...] = (LISTED_COMPANIES, DAILY_BARS)
 RETIRED_IDS: frozenset[int] = frozenset()
+check_registry(SPECS, {LISTED_COMPANIES.id, DAILY_BARS.id, *RETIRED_IDS})
+DATASET_JOBS: tuple[JobType, ...] = tuple(job_from_spec(spec) for spec in SPECS)
+JOBS: tuple[JobType, ...] = (LISTED_COMPANIES, DAILY_BARS, *DATASET_JOBS)
 
 
 def find(ref: str | int) -> JobType | None:

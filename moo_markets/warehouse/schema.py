@@ -29,6 +29,8 @@ from sqlalchemy import (
     false,
 )
 
+from moo_markets.datasets.registry import SPECS
+from moo_markets.datasets.tables import build_table
 from moo_markets.warehouse.types import TokyoDateTime
 
 metadata = MetaData()
@@ -164,3 +166,6 @@ run_stop_reasons = Table(
     comment="Why moo_markets stopped a run: Dagster's GraphQL cannot attach a message to a "
     "cancellation, so the SQL mirror and the REST API read the reason here",
 )
+
+DATASET_TABLES: dict[str, Table] = {spec.name: build_table(spec, metadata) for spec in SPECS}
+"""The table of every declared dataset (``moo_markets.datasets``), by dataset name."""

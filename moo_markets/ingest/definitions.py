@@ -1,0 +1,73 @@
+"""Jobs and schedules of the declared datasets, one of each per spec.
+
+No ``from __future__ import annotations``: Dagster inspects the tick function.
+Each schedule ticks on its cron (after the data's publication, Asia/Tokyo),
+starts STOPPED like every catalog schedule, and requests the partition
+:meth:`DatasetSpec.partition_for` picks for the tick's day, the same rule the
+REST API's run-now uses. It skips, saying why, when the plan lacks the
+dataset, on weekends and on days the stored calendar says are closed.
+"""
+
+import logging
+
+import dagster as dg
+
+from moo_markets.core.catalog import DATASET_JOBS, JobType
+from moo_markets.core.settings import Settings
+from moo_markets.daily_bars import store as calendar_store
+from moo_markets.daily_bars.definitions import tick_day
+from moo_markets.datasets.spec import DatasetSpec, Partitioning
+from moo_markets.ingest.assets import build_asset
+from moo_markets.jobs import build_asset_job
+from moo_markets.schedules import build_schedule
+
+log = logging.getLogger(__name__)
+
+
+def _stored_hol_div(context: dg.ScheduleEvaluationContext, day) -> str | None:
+    try:
+        with context.resources.warehouse.begin() as connection:
+            return calendar_store.hol_divs(connection, day, day).get(day)
+    except Exception as exc:  # the run reports warehouse errors properly; the tick must not
+        log.warning("cannot read the stored calendar: %s", exc)
+        return None
+
+
+def tick_for(spec: DatasetSpec, settings: Settings):
+    def tick(context: dg.ScheduleEvaluationContext):
+        reason = spec.unavailable_reason(settings.jquants_plan)
+        if reason:
+            return dg.SkipReason(reason)
+        day = tick_day(context)
+        key = spec.partition_for(day)
+        if key is None:
+            return dg.RunRequest(run_key=day.isoformat())
+        if spec.partitioning is Partitioning.BUSINESS_DAY:
+            hol_div = _stored_hol_div(context, spec.partition_days(key)[0])
+            if hol_div is not None and hol_div not in spec.session_hol_divs:
+                return dg.SkipReason(f"{key} has no session (HolDiv {hol_div}): nothing to fetch")
+        return dg.RunRequest(run_key=key, partition_key=key)
+
+    return tick
+
+
+def _schedule_factory(spec: DatasetSpec, settings: Settings):
+    def factory(**kwargs: object) -> dg.ScheduleDefinition:
+        return dg.ScheduleDefinition(
+            execution_fn=tick_for(spec, settings), required_resource_keys={"warehouse"}, **kwargs
+        )
+
+    return factory
+
+
+def build_job_definitions(job: JobType, settings: Settings) -> dg.Definitions:
+    spec = job.dataset
+    assert spec is not None, f"{job.job_type} is not a declared dataset"
+    asset = build_asset(spec)
+    target = build_asset_job(job, dg.AssetSelection.assets(asset), settings)
+    schedule = build_schedule(job, target, settings, build=_schedule_factory(spec, settings))
+    return dg.Definitions(assets=[asset], jobs=[target], schedules=[schedule])
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions.merge(*(build_job_definitions(job, settings) for job in DATASET_JOBS))
