@@ -1,9 +1,13 @@
 """The README's dataset table and cron row, generated from the specs (a test compares them).
 
-Run ``python -m moo_markets.datasets.docs`` to print both after adding a dataset.
+After adding a dataset, ``python -m moo_markets.datasets.docs --write README.md``
+rewrites both in place (without ``--write`` it prints them).
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from moo_markets.datasets.registry import SPECS
 
@@ -36,7 +40,22 @@ def cron_row() -> str:
     )
 
 
+CRON_ROW_PREFIX = "| `MOO_MARKETS_VALUATION_CRON`"
+
+
+def rewrite(text: str) -> str:
+    """``text`` (the README) with the generated table and cron row replaced."""
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    text = text[:start] + table() + text[end:]
+    lines = [cron_row() if line.startswith(CRON_ROW_PREFIX) else line for line in text.split("\n")]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(table())
-    print()
-    print(cron_row())
+    if sys.argv[1:2] == ["--write"]:
+        path = Path(sys.argv[2])
+        path.write_text(rewrite(path.read_text()))
+    else:
+        print(table())
+        print()
+        print(cron_row())

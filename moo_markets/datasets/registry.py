@@ -3,22 +3,52 @@
 A simple list: adding a dataset is one module with a ``SPEC`` plus one line
 here. Catalog ids are fixed and never reused: 1 ``listed_companies`` and
 2 ``daily_bars`` (:mod:`moo_markets.core.catalog`), then these. Ids reserved
-for the datasets of issue 13 (keep them even while a module is missing):
-3 valuation, 4 fins_summary, 5 topix, 6 earnings_dates, 7 earnings_calendar,
-8 investor_types, 9 indices, 10 margin_interest, 11 margin_alerts,
-12 short_ratio, 13 short_sale_reports, 14 options_225, 15 fins_details,
-16 dividends, 17 breakdown, 18 futures, 19 options, 20 morning_bars.
+for a retired dataset stay in ``catalog.RETIRED_IDS``; the next new one is 21.
 """
 
 from __future__ import annotations
 
-from moo_markets.datasets import fins_summary, topix, valuation
+from moo_markets.datasets import (
+    breakdown,
+    dividends,
+    earnings_calendar,
+    earnings_dates,
+    fins_details,
+    fins_summary,
+    futures,
+    indices,
+    investor_types,
+    margin_alerts,
+    margin_interest,
+    morning_bars,
+    options,
+    options_225,
+    short_ratio,
+    short_sale_reports,
+    topix,
+    valuation,
+)
 from moo_markets.datasets.spec import DatasetSpec
 
 SPECS: tuple[DatasetSpec, ...] = (
     valuation.SPEC,
     fins_summary.SPEC,
     topix.SPEC,
+    earnings_dates.SPEC,
+    earnings_calendar.SPEC,
+    investor_types.SPEC,
+    indices.SPEC,
+    margin_interest.SPEC,
+    margin_alerts.SPEC,
+    short_ratio.SPEC,
+    short_sale_reports.SPEC,
+    options_225.SPEC,
+    fins_details.SPEC,
+    dividends.SPEC,
+    breakdown.SPEC,
+    futures.SPEC,
+    options.SPEC,
+    morning_bars.SPEC,
 )
 
 

@@ -96,7 +96,11 @@ def test_one_partition_stores_exactly_the_simulators_rows(
 ) -> None:
     plan_sim = sim_for(spec)
     result = materialize(spec, plan_sim, warehouse_url, make_jquants)
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    assert result.success, [
+        str(e.step_failure_data.error.message if e.is_step_failure else e.message)
+        for e in result.all_events
+        if e.is_failure
+    ]
 
     key = test_partition_of(spec)
     query = spec.query(key)
