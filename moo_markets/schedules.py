@@ -42,7 +42,7 @@ def build_schedule(
             cron_schedule=cron,
             execution_timezone=TIMEZONE,
             default_status=dg.DefaultScheduleStatus.STOPPED,
-            description=job.description,
+            description=job.description_for(settings.jquants_plan),
             **kwargs,
         )
     except dg.DagsterInvalidDefinitionError as exc:

@@ -110,6 +110,7 @@ class SchedulerService:
                 job.id in running,
                 mirror.get(job.id),
                 self.settings.cron_for(job),
+                self.settings.jquants_plan,
             )
             for job in jobs
         ]
@@ -145,7 +146,14 @@ class SchedulerService:
             f"{self.settings.code_location!r} ({why}); reload the code location"
         )
 
+    def _check_plan(self, job: JobType, action: str) -> None:
+        reason = job.unavailable_reason(self.settings.jquants_plan)
+        if reason:
+            raise Conflict(f"cannot {action} {job.job_type}: {reason}")
+
     async def set_enabled(self, job: JobType, enabled: bool) -> dict[str, Any]:
+        if enabled:
+            self._check_plan(job, "enable")
         schedule = await self._schedule(job)
         state = schedule["scheduleState"]
         if (state["status"] == "RUNNING") != enabled:
@@ -175,7 +183,9 @@ class SchedulerService:
     async def launch(self, job: JobType, partition: str | None) -> dict[str, Any]:
         # A declared dataset's default is the partition its schedule would pick today
         # (e.g. yesterday's for data published overnight); daily_bars takes the newest.
-        default = job.default_partition(now_jst().date()) if partition is None else None
+        self._check_plan(job, "run")
+        plan = self.settings.jquants_plan
+        default = job.default_partition(now_jst().date(), plan) if partition is None else None
         data = await self.gql.query(
             docs.PARTITIONS, {"selector": self.job_selector(job), "all": partition is not None}
         )

@@ -57,10 +57,23 @@ class JobType:
         """Why a key of ``plan`` cannot run this job (None when it can)."""
         return plans.unavailable_reason(plan, self.plan, self.path)
 
-    def default_partition(self, day: dt.date) -> str | None:
-        """The partition run-now picks on ``day`` when none is given (the schedule's choice);
-        None: ask Dagster for its newest partition (daily_bars) or run unpartitioned."""
-        return self.dataset.partition_for(day) if self.dataset else None
+    def description_for(self, plan: str) -> str:
+        """The description shown everywhere (UI, REST, SQL ``jobs``), saying when the plan
+        lacks the dataset."""
+        reason = self.unavailable_reason(plan)
+        return f"{self.description} Unavailable: {reason}." if reason else self.description
+
+    def default_partition(self, day: dt.date, plan: str = "premium") -> str | None:
+        """The partition a schedule tick (or run-now without one) on ``day`` fetches.
+
+        None: ask Dagster for its newest partition (daily_bars) or run unpartitioned. On
+        the Free plan, whose data end 12 weeks ago, the newest day it may see stands in
+        for ``day``, so a Free schedule fetches the day that has just become visible.
+        """
+        if self.dataset is None:
+            return None
+        last = plans.history_window(plan, day).last
+        return self.dataset.partition_for(min(day, last) if last else day)
 
 
 def job_from_spec(spec: DatasetSpec) -> JobType:

@@ -3,8 +3,8 @@
 No ``from __future__ import annotations``: Dagster inspects the tick function.
 Each schedule ticks on its cron (after the data's publication, Asia/Tokyo),
 starts STOPPED like every catalog schedule, and requests the partition
-:meth:`DatasetSpec.partition_for` picks for the tick's day, the same rule the
-REST API's run-now uses. It skips, saying why, when the plan lacks the
+:meth:`JobType.default_partition` picks for the tick's day (on the Free plan:
+the newest day it may see), the same rule the REST API's run-now uses. It skips, saying why, when the plan lacks the
 dataset, on weekends and on days the stored calendar says are closed.
 """
 
@@ -16,7 +16,7 @@ from moo_markets.core.catalog import DATASET_JOBS, JobType
 from moo_markets.core.settings import Settings
 from moo_markets.daily_bars import store as calendar_store
 from moo_markets.daily_bars.definitions import tick_day
-from moo_markets.datasets.spec import DatasetSpec, Partitioning
+from moo_markets.datasets.spec import Partitioning
 from moo_markets.ingest.assets import build_asset
 from moo_markets.jobs import build_asset_job
 from moo_markets.schedules import build_schedule
@@ -33,13 +33,16 @@ def _stored_hol_div(context: dg.ScheduleEvaluationContext, day) -> str | None:
         return None
 
 
-def tick_for(spec: DatasetSpec, settings: Settings):
+def tick_for(job: JobType, settings: Settings):
+    spec = job.dataset
+    assert spec is not None, f"{job.job_type} is not a declared dataset"
+
     def tick(context: dg.ScheduleEvaluationContext):
-        reason = spec.unavailable_reason(settings.jquants_plan)
+        reason = job.unavailable_reason(settings.jquants_plan)
         if reason:
             return dg.SkipReason(reason)
         day = tick_day(context)
-        key = spec.partition_for(day)
+        key = job.default_partition(day, settings.jquants_plan)
         if key is None:
             return dg.RunRequest(run_key=day.isoformat())
         if spec.partitioning is Partitioning.BUSINESS_DAY:
@@ -51,10 +54,10 @@ def tick_for(spec: DatasetSpec, settings: Settings):
     return tick
 
 
-def _schedule_factory(spec: DatasetSpec, settings: Settings):
+def _schedule_factory(job: JobType, settings: Settings):
     def factory(**kwargs: object) -> dg.ScheduleDefinition:
         return dg.ScheduleDefinition(
-            execution_fn=tick_for(spec, settings), required_resource_keys={"warehouse"}, **kwargs
+            execution_fn=tick_for(job, settings), required_resource_keys={"warehouse"}, **kwargs
         )
 
     return factory
@@ -65,7 +68,7 @@ def build_job_definitions(job: JobType, settings: Settings) -> dg.Definitions:
     assert spec is not None, f"{job.job_type} is not a declared dataset"
     asset = build_asset(spec)
     target = build_asset_job(job, dg.AssetSelection.assets(asset), settings)
-    schedule = build_schedule(job, target, settings, build=_schedule_factory(spec, settings))
+    schedule = build_schedule(job, target, settings, build=_schedule_factory(job, settings))
     return dg.Definitions(assets=[asset], jobs=[target], schedules=[schedule])
 
 

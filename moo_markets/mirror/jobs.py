@@ -51,6 +51,8 @@ class ScheduleSpec:
     cron: str
     timezone: str
     default_running: bool = False
+    description: str | None = None
+    """The job's description for the configured plan (None: the catalog's)."""
 
 
 def catalog_schedules(
@@ -60,7 +62,13 @@ def catalog_schedules(
     cron (``settings.cron_for``), Asia/Tokyo, and ``DefaultScheduleStatus.STOPPED``."""
     settings = settings or load_settings()
     return {
-        job.job_type: ScheduleSpec(job.schedule_name, settings.cron_for(job), TIMEZONE, False)
+        job.job_type: ScheduleSpec(
+            job.schedule_name,
+            settings.cron_for(job),
+            TIMEZONE,
+            False,
+            job.description_for(settings.jquants_plan),
+        )
         for job in catalog
     }
 
@@ -147,7 +155,7 @@ def sync_jobs(
         enabled = is_enabled(spec, states)
         wanted: dict[str, Any] = {
             "name": job.name,
-            "description": job.description,
+            "description": spec.description or job.description,
             "job_type": job.job_type,
             "schedule": spec.cron,
             "is_enabled": enabled,

@@ -66,22 +66,30 @@ def test_run_now_passes_the_partition_the_schedule_would_pick(job) -> None:
         response = client.post(f"/api/scheduler/jobs/{job.id}/run")
         assert response.status_code == 202, response.text
         execution = response.json()["data"]
-    expected = job.dataset.partition_for(today_jst())
+    expected = job.default_partition(today_jst(), "premium")
+    assert expected == job.dataset.partition_for(today_jst())
     assert execution["partition"] == expected
     tags = {t["key"]: t["value"] for t in fake.runs[execution["run_id"]]["tags"]}
     assert tags.get("dagster/partition") == expected
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
-def test_schedule_tick_requests_that_partition(spec: DatasetSpec, monkeypatch) -> None:
-    monkeypatch.setenv("JQUANTS_PLAN", "premium")
-    tick = dt.datetime(2026, 11, 27, 23, 0, tzinfo=JST)  # a Friday evening
+def tick(job, plan: str, when: dt.datetime):
     with dg.build_schedule_context(
-        scheduled_execution_time=tick, resources={"warehouse": _NoCalendar()}
+        scheduled_execution_time=when, resources={"warehouse": _NoCalendar()}
     ) as context:
-        result = tick_for(spec, load_settings())(context)
+        return tick_for(job, load_settings(jquants_plan=plan))(context)
+
+
+FRIDAY_EVENING = dt.datetime(2026, 11, 27, 23, 0, tzinfo=JST)
+
+
+@pytest.mark.parametrize("job", DATASET_JOBS, ids=[j.job_type for j in DATASET_JOBS])
+def test_schedule_tick_requests_that_partition(job) -> None:
+    result = tick(job, "premium", FRIDAY_EVENING)
     assert isinstance(result, dg.RunRequest)
-    assert result.partition_key == spec.partition_for(tick.date())
+    assert result.partition_key == job.dataset.partition_for(FRIDAY_EVENING.date())
+    if job.dataset.partitioning is Partitioning.LATEST:
+        assert result.partition_key is None and result.run_key == "2026-11-27"
 
 
 class _NoCalendar(dg.ConfigurableResource):
