@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-datasets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ bench-ingest: install
 
 bench-api: install
 	$(BIN)/python bench/api.py
+
+bench-datasets: install
+	$(BIN)/python bench/datasets.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -157,3 +157,12 @@ def test_errors_never_show_the_password() -> None:
     with pytest.raises(WarehouseConfigError) as info:
         get_engine("mysql://u:secretpw@h/db")
     assert "secretpw" not in str(info.value)
+
+
+def test_the_migration_renderer_finds_nothing_missing() -> None:
+    """``python -m moo_markets.warehouse.render`` (how a new dataset gets its migration) sees
+    the same schema as the migrations: nothing to render."""
+    from moo_markets.warehouse.render import render
+
+    with pytest.raises(SystemExit, match="already matches"):
+        render("9999", "nothing")
