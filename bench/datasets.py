@@ -26,7 +26,7 @@ from pathlib import Path
 import dagster as dg
 
 from moo_markets.core import plans
-from moo_markets.datasets.registry import SPECS
+from moo_markets.datasets.registry import GENERIC_SPECS
 from moo_markets.datasets.spec import Partitioning
 from moo_markets.ingest.assets import build_asset
 from moo_markets.jquants import JQuantsResource
@@ -58,9 +58,12 @@ def _serve(conn, plan: str) -> None:
 
 
 def partition_of(spec) -> str | None:
+    """DAY itself (its week for weekly datasets), whatever day the schedule would fetch it."""
     if spec.partitioning is Partitioning.LATEST:
         return None
-    return spec.partition_for(DAY)
+    if spec.partitioning is Partitioning.WEEKLY:
+        return spec.partition_for(DAY)
+    return DAY.isoformat()
 
 
 def main() -> int:
@@ -68,7 +71,7 @@ def main() -> int:
     parser.add_argument("--plan", choices=plans.PLANS[1:], default="standard")
     args = parser.parse_args()
     rate = PLAN_REQUESTS_PER_MINUTE[args.plan]
-    specs = [s for s in SPECS if plans.includes(args.plan, s.plan)]
+    specs = [s for s in GENERIC_SPECS if plans.includes(args.plan, s.plan)]
 
     ctx = multiprocessing.get_context("spawn")
     conn, child = ctx.Pipe()

@@ -5,9 +5,9 @@ so ``/api/scheduler/jobs/1`` and ``jobs.id = 1`` mean the same job forever.
 Ids are never reused: retire a job by keeping its entry out of ``JOBS`` and
 its id in ``RETIRED_IDS``.
 
-Ids 1 and 2 are the hand-built ``listed_companies`` and ``daily_bars`` jobs;
-every other job comes from a dataset spec (``moo_markets.datasets``), which
-carries its own fixed id from 3 upward.
+Every job comes from a dataset spec (``moo_markets.datasets``) carrying its
+fixed id: 1 ``listed_companies`` and 2 ``daily_bars`` (hand-built assets),
+then the generic datasets from 3 upward.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class JobType:
     path: str = ""
     """The J-Quants endpoint the job fetches (named in plan messages)."""
     dataset: DatasetSpec | None = None
-    """The spec the job was derived from; None for the hand-built jobs 1 and 2."""
+    """The spec of a generic dataset job; None for jobs 1 and 2, whose assets are hand-built
+    (their entries still come from their specs)."""
 
     @property
     def job_name(self) -> str:
@@ -84,41 +85,23 @@ def job_from_spec(spec: DatasetSpec) -> JobType:
         name=spec.title,
         description=spec.description,
         default_cron=spec.cron,
-        asset_keys=(spec.name,),
+        asset_keys=(*spec.extra_asset_keys, spec.name),
         partitioned=spec.partitioned,
         plan=spec.plan,
         path=spec.path,
-        dataset=spec,
+        dataset=spec if spec.hook is None else None,
     )
 
 
-LISTED_COMPANIES = JobType(
-    id=1,
-    job_type="listed_companies",
-    name="上場企業情報取得 (listed companies)",
-    description="Fetches the J-Quants listed-company master (/equities/master) for a date "
-    "and stores it as that date's snapshot.",
-    default_cron="15 8 * * 1-5",
-    asset_keys=("listed_companies",),
-    path="/equities/master",
-)
-
-DAILY_BARS = JobType(
-    id=2,
-    job_type="daily_bars",
-    name="日足データ取得 (daily bars)",
-    description="Fetches the day's J-Quants daily bars (/equities/bars/daily) for every issue, "
-    "business days only, and refetches the history of codes that split.",
-    default_cron="0 18 * * 1-5",
-    asset_keys=("trading_calendar", "daily_bars"),
-    partitioned=True,
-    path="/equities/bars/daily",
-)
+_BY_ID = {spec.catalog_id: spec for spec in SPECS}
+LISTED_COMPANIES = job_from_spec(_BY_ID[1])
+DAILY_BARS = job_from_spec(_BY_ID[2])
 
 RETIRED_IDS: frozenset[int] = frozenset()
-check_registry(SPECS, {LISTED_COMPANIES.id, DAILY_BARS.id, *RETIRED_IDS})
-DATASET_JOBS: tuple[JobType, ...] = tuple(job_from_spec(spec) for spec in SPECS)
-JOBS: tuple[JobType, ...] = (LISTED_COMPANIES, DAILY_BARS, *DATASET_JOBS)
+check_registry(SPECS, RETIRED_IDS)
+JOBS: tuple[JobType, ...] = tuple(job_from_spec(spec) for spec in SPECS)
+DATASET_JOBS: tuple[JobType, ...] = tuple(job for job in JOBS if job.dataset is not None)
+"""The jobs built by ``moo_markets.ingest`` (every job but the hand-built 1 and 2)."""
 
 
 def find(ref: str | int) -> JobType | None:

@@ -2,7 +2,8 @@
 
 A simple list: adding a dataset is one module with a ``SPEC`` plus one line
 here. Catalog ids are fixed and never reused: 1 ``listed_companies`` and
-2 ``daily_bars`` (:mod:`moo_markets.core.catalog`), then these. Ids reserved
+2 ``daily_bars`` (whose assets are hand-built, see ``DatasetSpec.hook``), then
+the generic datasets from 3. Ids reserved
 for a retired dataset stay in ``catalog.RETIRED_IDS``; the next new one is 21.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from moo_markets.datasets import (
     breakdown,
+    daily_bars,
     dividends,
     earnings_calendar,
     earnings_dates,
@@ -18,6 +20,7 @@ from moo_markets.datasets import (
     futures,
     indices,
     investor_types,
+    listed_companies,
     margin_alerts,
     margin_interest,
     morning_bars,
@@ -31,6 +34,8 @@ from moo_markets.datasets import (
 from moo_markets.datasets.spec import DatasetSpec
 
 SPECS: tuple[DatasetSpec, ...] = (
+    listed_companies.SPEC,
+    daily_bars.SPEC,
     valuation.SPEC,
     fins_summary.SPEC,
     topix.SPEC,
@@ -50,6 +55,10 @@ SPECS: tuple[DatasetSpec, ...] = (
     options.SPEC,
     morning_bars.SPEC,
 )
+
+
+GENERIC_SPECS: tuple[DatasetSpec, ...] = tuple(s for s in SPECS if s.hook is None)
+"""The datasets whose asset, job and schedule ``moo_markets.ingest`` builds."""
 
 
 def find(name: str) -> DatasetSpec | None:

@@ -143,11 +143,20 @@ AMOUNT = _numeric("amount", 24, 6)
 """Money amounts (yen, thousand or million yen) and turnover values."""
 RATIO = _numeric("ratio", 20, 10)
 """Fractions, percentages, rates, volatilities, adjustment factors."""
+FACTOR = _numeric("factor", 18, 10)
+"""Adjustment factors of daily bars."""
 COUNT = ColumnType("BIGINT", sa.BigInteger, _integer, int)
 """Volumes, share and contract counts, open interest: integers that exceed 2**31."""
 TEXT = ColumnType("TEXT", sa.Text, _text, str)
 CODE = ColumnType("VARCHAR(16)", lambda: sa.String(16), _text, str)
 """Issue, index, sector and contract codes: strings (``130A0`` holds letters)."""
+
+
+def code(length: int) -> ColumnType:
+    """A string column of ``length`` characters (the tables of jobs 1 and 2 keep their widths)."""
+    return ColumnType(f"VARCHAR({length})", lambda: sa.String(length), _text, str)
+
+
 DATE = ColumnType("DATE", sa.Date, _date, dt.date)
 TIME = ColumnType("TIME", sa.Time, _time, dt.time)
 FLAG = ColumnType("BOOLEAN", sa.Boolean, _flag, bool)
@@ -171,6 +180,10 @@ class Field:
     source: str
     type: ColumnType
     column: str = ""
+    comment: str | None = ""
+    """Column comment; "" derives ``J-Quants <source>`` (unless the spec turns them off)."""
+    required: bool = False
+    """NOT NULL although not part of the key."""
 
     def __post_init__(self) -> None:
         if not self.column:
@@ -259,6 +272,18 @@ class DatasetSpec:
     null_strings: frozenset[str] = frozenset({""})
     """Strings that mean "no value" (``-`` for undecided dividends, ``*`` for ETFs)."""
     table: str = ""
+    table_comment: str = ""
+    """Default: ``J-Quants <path>``."""
+    column_comments: bool = True
+    """Whether columns get ``J-Quants <field>`` comments (jobs 1 and 2 keep their tables as
+    they were: no comments)."""
+    hook: str | None = None
+    """The package that builds this dataset's asset itself, for behaviour a spec cannot
+    express (``listed_companies``: a snapshot for a configured date; ``daily_bars``: split
+    refetch, the COPY write path, the calendar). Its table, fields and catalog entry still
+    come from the spec. None: the generic asset of ``moo_markets.ingest``."""
+    extra_asset_keys: tuple[str, ...] = ()
+    """Further assets whose runs belong to this dataset's job (daily_bars: the calendar)."""
 
     def __post_init__(self) -> None:
         normalised = tuple(f if isinstance(f, Field) else Field(*f) for f in self.fields)
@@ -319,8 +344,10 @@ class DatasetSpec:
 
     @property
     def must_have_rows(self) -> bool:
-        """Whether a partition of a session day without rows is wrong (a check fails)."""
-        return self.partitioning in (Partitioning.BUSINESS_DAY, Partitioning.LATEST)
+        """Whether a partition of a session day without rows is wrong (a check fails).
+        Disclosures and latest-only lists (no announcements tomorrow, a holiday's morning
+        session) may legitimately be empty."""
+        return self.partitioning is Partitioning.BUSINESS_DAY
 
     def unavailable_reason(self, plan: str) -> str | None:
         return plans.unavailable_reason(plan, self.plan, self.path)
@@ -367,7 +394,7 @@ class DatasetSpec:
         for f in self.columns:
             value = f.value(row)
             if isinstance(value, str) and value in self.null_strings:
-                if not (f.source in key and f.type in (TEXT, CODE)):
+                if not (f.source in key and f.type.python is str):
                     value = None
             if value is None:
                 if f.source in key:

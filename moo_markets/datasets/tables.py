@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from moo_markets.datasets.spec import DatasetSpec
+from moo_markets.datasets.spec import DatasetSpec, Field
+
+
+def _comment(spec: DatasetSpec, field: Field) -> str | None:
+    if field.comment or field.comment is None:
+        return field.comment
+    if not spec.column_comments:
+        return None
+    premium = " (Premium plan only)" if field.source in spec.premium_fields else ""
+    return f"J-Quants {field.source}{premium}"
 
 
 def build_table(spec: DatasetSpec, metadata: sa.MetaData) -> sa.Table:
@@ -19,10 +28,10 @@ def build_table(spec: DatasetSpec, metadata: sa.MetaData) -> sa.Table:
             f.column,
             f.type.sql(),
             primary_key=f.source in key,
-            nullable=f.source not in key,
-            comment=f"J-Quants {f.source}"
-            + (" (Premium plan only)" if f.source in spec.premium_fields else ""),
+            nullable=not (f.source in key or f.required),
+            comment=_comment(spec, f),
         )
         for f in spec.columns
     ]
-    return sa.Table(spec.table, metadata, *columns, comment=f"J-Quants {spec.path}")
+    comment = spec.table_comment or f"J-Quants {spec.path}"
+    return sa.Table(spec.table, metadata, *columns, comment=comment)

@@ -204,8 +204,8 @@ def materialize(
         context.log.info(f"{key} is {session}: {spec.path} has no data for it, nothing fetched")
 
     with warehouse.begin() as connection:
-        duplicates = store.duplicate_keys(connection, spec, query.first, query.last)
-        stored = store.stored(connection, spec, query.first, query.last)
+        duplicates = store.duplicate_keys(connection, spec, query.first, query.last, records)
+        stored = store.stored(connection, spec, query.first, query.last, records)
     mismatches = _type_mismatches(spec, records, stored)
     names = check_names(spec)
     empty_is_wrong = spec.must_have_rows and session == "open"
@@ -232,7 +232,7 @@ def materialize(
     return dg.MaterializeResult(
         metadata={
             **table_metadata(spec),
-            "dagster/row_count": len(stored) if key is not None else len(records),
+            "dagster/row_count": len(stored),
             "fetched_rows": len(records),
             "partition_first_day": query.first.isoformat() if query.first else None,
             "partition_last_day": query.last.isoformat() if query.last else None,

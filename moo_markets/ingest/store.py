@@ -25,11 +25,20 @@ def table_of(spec: DatasetSpec) -> sa.Table:
     return DATASET_TABLES[spec.name]
 
 
-def _in_partition(spec: DatasetSpec, first: dt.date | None, last: dt.date | None):
+def _in_partition(
+    spec: DatasetSpec,
+    first: dt.date | None,
+    last: dt.date | None,
+    records: Sequence[dict[str, Any]] = (),
+):
+    """The partition's rows; for a latest snapshot, the rows sharing the first key column's
+    values with ``records`` (the snapshot just fetched, not the whole history)."""
     table = table_of(spec)
-    if first is None or spec.partition_column is None:
-        return sa.true()
-    return table.c[spec.partition_column].between(first, last)
+    if first is not None and spec.partition_column is not None:
+        return table.c[spec.partition_column].between(first, last)
+    lead = spec.key_columns[0]
+    values = sorted({r[lead] for r in records})
+    return table.c[lead].in_(values) if values else sa.false()
 
 
 def replace_partition(
@@ -72,16 +81,24 @@ def upsert(connection: sa.Connection, spec: DatasetSpec, records: Sequence[dict[
 
 
 def stored(
-    connection: sa.Connection, spec: DatasetSpec, first: dt.date | None, last: dt.date | None
+    connection: sa.Connection,
+    spec: DatasetSpec,
+    first: dt.date | None,
+    last: dt.date | None,
+    records: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
-    """The partition's stored rows as column -> value (a latest snapshot: every row)."""
+    """The partition's stored rows as column -> value (see ``_in_partition``)."""
     table = table_of(spec)
-    query = sa.select(table).where(_in_partition(spec, first, last))
+    query = sa.select(table).where(_in_partition(spec, first, last, records))
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def duplicate_keys(
-    connection: sa.Connection, spec: DatasetSpec, first: dt.date | None, last: dt.date | None
+    connection: sa.Connection,
+    spec: DatasetSpec,
+    first: dt.date | None,
+    last: dt.date | None,
+    records: Sequence[dict[str, Any]] = (),
 ) -> int:
     """How many keys of the partition are stored more than once (the primary key forbids it;
     the check proves it on the data actually stored)."""
@@ -89,7 +106,7 @@ def duplicate_keys(
     keys = [table.c[c] for c in spec.key_columns]
     duplicated = (
         sa.select(*keys)
-        .where(_in_partition(spec, first, last))
+        .where(_in_partition(spec, first, last, records))
         .group_by(*keys)
         .having(sa.func.count() > 1)
         .subquery()

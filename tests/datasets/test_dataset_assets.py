@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from support.jquants_sim import DAY, KEYS, STATEMENT_DAY, Client, config
 
-from moo_markets.datasets.registry import SPECS
+from moo_markets.datasets.registry import GENERIC_SPECS as SPECS
 from moo_markets.datasets.spec import DATE, DatasetSpec, Partitioning
 from moo_markets.ingest.assets import build_asset
 from moo_markets.ingest.store import table_of

@@ -13,7 +13,7 @@ from moo_markets.api import create_app
 from moo_markets.core.catalog import DATASET_JOBS, JOBS, find
 from moo_markets.core.settings import Settings, load_settings
 from moo_markets.core.time import JST, today_jst
-from moo_markets.datasets.registry import SPECS
+from moo_markets.datasets.registry import GENERIC_SPECS as SPECS
 from moo_markets.datasets.spec import DatasetSpec, Partitioning
 from moo_markets.ingest.definitions import tick_for
 
