@@ -9,11 +9,11 @@ Monday; latest snapshots have none.
 import dagster as dg
 
 from moo_markets.core.catalog import TIMEZONE
-from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, FIRST_DAY
+from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
 from moo_markets.datasets.spec import DatasetSpec, Partitioning
 
 WEEKLY_PARTITIONS = dg.TimeWindowPartitionsDefinition(
-    start=(FIRST_DAY.replace(day=5)).isoformat(),  # 2008-05-05, the Monday of J-Quants' first week
+    start="2008-05-05",  # the Monday of the week of FIRST_DAY, J-Quants' first day
     fmt="%Y-%m-%d",
     cron_schedule="0 0 * * 1",
     timezone=TIMEZONE,
