@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,9 @@ bench-cron-apply: install
 
 bench-api-health: install
 	$(BIN)/python bench/api_health.py
+
+bench-datasets: install
+	$(BIN)/python bench/datasets.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -97,7 +97,7 @@ def build_asset_job(
     return dg.define_asset_job(
         job.job_name,
         selection=selection,
-        description=job.description,
+        description=job.description_for(settings.jquants_plan),
         tags={JOB_TYPE_TAG: job.job_type, JQUANTS_TAG: "true"},
         op_retry_policy=step_retry_policy(settings),
         **kwargs,

@@ -51,7 +51,7 @@ def build_schedule(
             cron_schedule=cron.cron,
             execution_timezone=TIMEZONE,
             default_status=dg.DefaultScheduleStatus.STOPPED,
-            description=f"{job.description}\n\n{cron.describe()}",
+            description=f"{job.description_for(settings.jquants_plan)}\n\n{cron.describe()}",
             **kwargs,
         )
     except dg.DagsterInvalidDefinitionError as exc:

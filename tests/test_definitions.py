@@ -25,10 +25,61 @@ def load() -> dg.Definitions:
 
 
 # Every asset key, job and schedule of the location. A change here is a change users see.
-EXPECTED_ASSETS = ["daily_bars", "listed_companies", "trading_calendar"]
+EXPECTED_ASSETS = [
+    "breakdown",
+    "daily_bars",
+    "dividends",
+    "earnings_calendar",
+    "earnings_dates",
+    "fins_details",
+    "fins_summary",
+    "futures",
+    "indices",
+    "investor_types",
+    "listed_companies",
+    "margin_alerts",
+    "margin_interest",
+    "morning_bars",
+    "options",
+    "options_225",
+    "short_ratio",
+    "short_sale_reports",
+    "topix",
+    "trading_calendar",
+    "valuation",
+]
 EXPECTED_SCHEDULES = {
     "listed_companies_schedule": ("listed_companies_job", "15 8 * * 1-5", "Asia/Tokyo", "STOPPED"),
     "daily_bars_schedule": ("daily_bars_job", "0 18 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    # The declared datasets (moo_markets/datasets), after their publication time.
+    "valuation_schedule": ("valuation_job", "0 17 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "fins_summary_schedule": ("fins_summary_job", "30 1 * * 2-6", "Asia/Tokyo", "STOPPED"),
+    "topix_schedule": ("topix_job", "0 17 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "earnings_dates_schedule": ("earnings_dates_job", "0 11 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "earnings_calendar_schedule": (
+        "earnings_calendar_job",
+        "30 19 * * 1-5",
+        "Asia/Tokyo",
+        "STOPPED",
+    ),
+    "investor_types_schedule": ("investor_types_job", "30 18 * * 4", "Asia/Tokyo", "STOPPED"),
+    "indices_schedule": ("indices_job", "0 17 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "margin_interest_schedule": ("margin_interest_job", "30 16 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "margin_alerts_schedule": ("margin_alerts_job", "0 17 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "short_ratio_schedule": ("short_ratio_job", "0 17 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "short_sale_reports_schedule": (
+        "short_sale_reports_job",
+        "0 18 * * 1-5",
+        "Asia/Tokyo",
+        "STOPPED",
+    ),
+    "options_225_schedule": ("options_225_job", "30 3 * * 2-6", "Asia/Tokyo", "STOPPED"),
+    "fins_details_schedule": ("fins_details_job", "45 1 * * 2-6", "Asia/Tokyo", "STOPPED"),
+    "dividends_schedule": ("dividends_job", "30 19 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "breakdown_schedule": ("breakdown_job", "30 18 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "futures_schedule": ("futures_job", "45 3 * * 2-6", "Asia/Tokyo", "STOPPED"),
+    "options_schedule": ("options_job", "0 4 * * 2-6", "Asia/Tokyo", "STOPPED"),
+    "morning_bars_schedule": ("morning_bars_job", "30 12 * * 1-5", "Asia/Tokyo", "STOPPED"),
     # Housekeeping runs by itself.
     "maintenance_schedule": ("maintenance_job", "30 3 * * *", "Asia/Tokyo", "RUNNING"),
     "freshness_checks_schedule": ("freshness_checks_job", "5 * * * 1-5", "Asia/Tokyo", "RUNNING"),

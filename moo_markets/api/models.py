@@ -73,7 +73,12 @@ class Job(BaseModel):
     )
     partitioned: bool
     available: bool = Field(
-        description="The job and its schedule exist in the Dagster code location."
+        description="The job can run: JQUANTS_PLAN includes its dataset and its schedule "
+        "exists in the Dagster code location."
+    )
+    unavailable_reason: str | None = Field(
+        description="Why not, when available is false (e.g. the plan lacks the dataset).",
+        examples=["/fins/details needs the J-Quants premium plan or higher; JQUANTS_PLAN is free"],
     )
 
 

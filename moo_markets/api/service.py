@@ -103,6 +103,7 @@ class SchedulerService:
                 job.id in running,
                 mirror.get(job.id),
                 self.settings.cron_for(job),
+                self.settings.jquants_plan,
             )
             for job in jobs
         ]
@@ -145,11 +146,18 @@ class SchedulerService:
             f"{location.name!r} ({why}); reload the code location"
         )
 
+    def _check_plan(self, job: JobType, action: str) -> None:
+        reason = job.unavailable_reason(self.settings.jquants_plan)
+        if reason:
+            raise Conflict(f"cannot {action} {job.job_type}: {reason}")
+
     async def set_enabled(self, job: JobType, enabled: bool) -> dict[str, Any]:
         """Start or stop the job's schedule. The answer shows the state *this* request left
         (Dagster's answer to its own change, or the state it found when there was nothing to
         change), even if a later request has changed it since: under concurrent toggles a
         client can trust its own answer; a GET shows the latest state."""
+        if enabled:
+            self._check_plan(job, "enable")
         _, state = await self._toggle(job, enabled)
         view = await self.job(job)
         if view["is_enabled"] != enabled:
@@ -247,6 +255,11 @@ class SchedulerService:
         raise AssertionError("unreachable")
 
     async def launch(self, job: JobType, partition: str | None) -> dict[str, Any]:
+        # A declared dataset's default is the partition its schedule would pick today
+        # (e.g. yesterday's for data published overnight); daily_bars takes the newest.
+        self._check_plan(job, "run")
+        plan = self.settings.jquants_plan
+        default = job.default_partition(now_jst().date(), plan) if partition is None else None
         location, pipeline = await self._pipeline(job, partition is not None)
         newest = (pipeline.get("newest") or {}).get("partitionKeys") or []
         tags = [
@@ -260,14 +273,14 @@ class SchedulerService:
                 raise Conflict(f"job {job.job_type} has no partition to run yet")
         else:
             if partition is None:
-                partition = newest[0]
+                partition = default or newest[0]
             else:
                 keys = set((pipeline.get("all") or {}).get("partitionKeys") or ())
                 if partition not in keys:
                     first = min(keys) if keys else "?"
                     raise InvalidInput(
                         f"partition: {partition!r} is not a partition of {job.job_type} "
-                        f"(daily keys YYYY-MM-DD from {first} to {newest[0]})"
+                        f"(keys YYYY-MM-DD from {first} to {newest[0]})"
                     )
             tags.append({"key": PARTITION_TAG, "value": partition})
         params = {

@@ -71,15 +71,19 @@ def job(
     running: bool,
     mirror: tuple[dt.datetime | None, dt.datetime | None] | None,
     default_cron: str,
+    plan: str,
 ) -> dict[str, Any]:
     state = (schedule or {}).get("scheduleState") or {}
     enabled = state.get("status") == "RUNNING"
     next_tick = state.get("nextTick") or {}
     last = execution(last_run) if last_run else None
+    reason = job_type.unavailable_reason(plan)
+    if reason is None and schedule is None:
+        reason = "not deployed in the Dagster code location (reload it)"
     return {
         "id": job_type.id,
         "name": job_type.name,
-        "description": job_type.description,
+        "description": job_type.description_for(plan),
         "job_type": job_type.job_type,
         "schedule": (schedule or {}).get("cronSchedule") or default_cron,
         "timezone": (schedule or {}).get("executionTimezone") or TIMEZONE,
@@ -91,7 +95,8 @@ def job(
         "inserted_at": mirror[0] if mirror else None,
         "updated_at": mirror[1] if mirror else None,
         "partitioned": job_type.partitioned,
-        "available": schedule is not None,
+        "available": reason is None,
+        "unavailable_reason": reason,
     }
 
 

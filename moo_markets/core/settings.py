@@ -30,7 +30,6 @@ from moo_markets.core.cron import CronError, CronInForce, Override, cron_in_forc
 
 ENV_PREFIX = "MOO_MARKETS_"
 DEFAULT_JQUANTS_BASE_URL = "https://api.jquants.com/v2"
-PLANS = ("free", "light", "standard", "premium")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
@@ -66,7 +65,8 @@ class _Settings(BaseSettings):
     jquants_plan: Literal["free", "light", "standard", "premium"] = Field(
         default="free",
         validation_alias="JQUANTS_PLAN",
-        description="Subscription plan: sets the pace (5 / 60 / 120 / 500 requests per minute).",
+        description="Subscription plan: sets the pace (5 / 60 / 120 / 500 requests per minute) "
+        "and which datasets' jobs may run (the others are listed as unavailable).",
     )
     jquants_requests_per_minute: float | None = Field(
         default=None,

@@ -148,6 +148,10 @@ class JQuantsClient:
         """``/markets/calendar`` rows ``{"Date", "HolDiv"}``."""
         return self.fetch_all(self.CALENDAR, {"from": from_, "to": to})
 
+    def dataset_pages(self, path: str, params: Params) -> Iterator[list[Row]]:
+        """Any declared dataset (``moo_markets.datasets``): its spec owns path and query."""
+        return self.iter_pages(path.lstrip("/"), params)
+
     # ---- generic requests ---------------------------------------------------------
 
     def iter_pages(self, path: str, params: Params | None = None) -> Iterator[list[Row]]:
@@ -253,7 +257,7 @@ class JQuantsClient:
             elapsed,
             len(response.content),
         )
-        if status == 200:
+        if 200 <= status < 300:  # 210: J-Quants' "no data" for a latest-only endpoint
             try:
                 # orjson: the same floats as ``json`` (correctly rounded), in a third of the
                 # time; decoding a day of bars is a large part of the ingest's CPU.

@@ -64,6 +64,10 @@ class JQuantsResource(ConfigurableResource):
             self._client.close()
             self._client = None
 
+    def effective_plan(self) -> str:
+        """The plan runs are gated by: this resource's ``plan``, else ``JQUANTS_PLAN``."""
+        return self.plan or load_settings().jquants_plan
+
     def settings(self) -> ClientSettings:
         settings = load_settings()
         plan = self.plan or settings.jquants_plan

@@ -299,7 +299,9 @@ class Derivatives:
                     np.full(len(k), s), k, np.full(len(k), t), np.full(len(k), r), vol, put
                 )
                 tick = np.where(theo < 100 * p.tick, p.tick, p.tick * 5)
-                settle = np.maximum(np.round(theo / tick) * tick, p.tick)
+                # Multiples of the tick, rounded again so 68 * 0.1 is sent as 6.8 (as J-Quants
+                # does), not 6.800000000000001.
+                settle = np.round(np.maximum(np.round(theo / tick) * tick, p.tick), 6)
                 activity = np.exp(-(money**2) / (2 * (0.04 + vol * vol * t)))
                 j = np.arange(len(k))
                 vo = np.round(p.volume * activity * (0.3**n) * noise.uniform(seed, h, j, 1) / wings)
@@ -310,9 +312,11 @@ class Derivatives:
                 iv = np.round(vol * 100 + 0.5 * noise.normal(seed, h, j, 3), 4)
                 traded = vo > 0
                 c_ = np.where(traded, settle, 0.0)
-                hi_ = np.where(traded, np.round(c_ * 1.08 / tick) * tick, 0.0)
-                lo_ = np.where(traded, np.maximum(np.round(c_ * 0.93 / tick) * tick, p.tick), 0.0)
-                o__ = np.where(traded, np.round(c_ * 1.02 / tick) * tick, 0.0)
+                hi_ = np.where(traded, np.round(np.round(c_ * 1.08 / tick) * tick, 6), 0.0)
+                lo_ = np.where(
+                    traded, np.round(np.maximum(np.round(c_ * 0.93 / tick) * tick, p.tick), 6), 0.0
+                )
+                o__ = np.where(traded, np.round(np.round(c_ * 1.02 / tick) * tick, 6), 0.0)
                 va_ = np.round(vo * c_ * p.multiplier)
                 voa_ = np.round(vo * 0.95)
                 theo_ = np.round(theo, 4)

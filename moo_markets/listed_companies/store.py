@@ -8,29 +8,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from moo_markets.datasets.listed_companies import SPEC
 from moo_markets.warehouse.schema import listed_companies as table
 
-# J-Quants /equities/master field -> warehouse column.
-MASTER_COLUMNS: dict[str, str] = {
-    "Date": "date",
-    "Code": "code",
-    "CoName": "company_name",
-    "CoNameEn": "company_name_en",
-    "S17": "sector17_code",
-    "S17Nm": "sector17_name",
-    "S33": "sector33_code",
-    "S33Nm": "sector33_name",
-    "ScaleCat": "scale_category",
-    "Mkt": "market_code",
-    "MktNm": "market_name",
-    "Mrgn": "margin_code",
-    "MrgnNm": "margin_name",
-    "ProdCat": "product_category",
-}
+MASTER_COLUMNS: dict[str, str] = {f.source: f.column for f in SPEC.columns}
+"""J-Quants /equities/master field -> warehouse column (``datasets/listed_companies.py``)."""
 
 
 def to_record(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One API row as a table record: every field kept, the code always a string."""
+    """One API row as a table record: every field kept as sent (``""`` stays ``""``, unlike
+    the generic datasets' NULL: the snapshot's text columns always held what J-Quants sent),
+    the code always a string."""
     record = {column: row.get(field) for field, column in MASTER_COLUMNS.items()}
     record["date"] = dt.date.fromisoformat(str(row["Date"]))
     record["code"] = str(row["Code"])

@@ -52,6 +52,8 @@ class ScheduleSpec:
     cron: str
     timezone: str
     default_running: bool = False
+    description: str | None = None
+    """The job's description for the configured plan (None: the catalog's)."""
 
 
 def catalog_schedules(
@@ -70,6 +72,7 @@ def catalog_schedules(
             crons[job.job_type].cron if job.job_type in crons else settings.cron_for(job),
             TIMEZONE,
             False,
+            job.description_for(settings.jquants_plan),
         )
         for job in catalog
     }
@@ -157,7 +160,7 @@ def sync_jobs(
         enabled = is_enabled(spec, states)
         wanted: dict[str, Any] = {
             "name": job.name,
-            "description": job.description,
+            "description": spec.description or job.description,
             "job_type": job.job_type,
             "schedule": spec.cron,
             "is_enabled": enabled,

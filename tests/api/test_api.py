@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from support.fake_dagster import FakeDagster
 
 from moo_markets.api import create_app
-from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, LISTED_COMPANIES
+from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, JOBS, LISTED_COMPANIES
 from moo_markets.core.settings import Settings
 
 TOKEN = "s3cret-token-for-tests"
@@ -69,8 +69,8 @@ def test_list_jobs_translates_schedules_and_runs(client, fake):
 
     body = client.get("/api/scheduler/jobs").json()["data"]
 
-    assert [j["id"] for j in body] == [1, 2]
-    listed, bars = body
+    assert [j["id"] for j in body] == [job.id for job in JOBS] and body[2]["id"] == 3
+    listed, bars = body[:2]
     assert listed["job_type"] == "listed_companies" and listed["schedule"] == "15 8 * * 1-5"
     assert listed["timezone"] == "Asia/Tokyo"
     assert listed["is_enabled"] is True and listed["is_running"] is False
@@ -109,7 +109,7 @@ def test_job_paths_accept_id_or_job_type(client):
     assert by_id == by_type and by_id["data"]["job_type"] == "daily_bars"
 
 
-@pytest.mark.parametrize("ref", ["3", "0", "nope", "listed_companies_job", "%20"])
+@pytest.mark.parametrize("ref", ["999", "0", "nope", "listed_companies_job", "%20"])
 def test_unknown_job_is_404(client, ref):
     assert_error(client.get(f"/api/scheduler/jobs/{ref}"), 404, "unknown job")
     assert_error(client.post(f"/api/scheduler/jobs/{ref}/run"), 404, "unknown job")
@@ -128,7 +128,8 @@ def test_status(client, fake):
     assert {d["daemon_type"] for d in data["daemons"]} >= {"SCHEDULER"}
     assert all(aware(d["last_heartbeat_at"]) for d in data["daemons"])
     assert data["running_executions"] == 2
-    assert [j["job_type"] for j in data["jobs"]] == ["listed_companies", "daily_bars"]
+    assert [j["job_type"] for j in data["jobs"]] == [job.job_type for job in JOBS]
+    assert [j["job_type"] for j in data["jobs"][:2]] == ["listed_companies", "daily_bars"]
     assert data["jobs"][0]["is_enabled"] is True and data["jobs"][0]["is_running"] is True
     fake.daemons_healthy = False
     assert client.get("/api/scheduler/status").json()["data"]["scheduler_running"] is False

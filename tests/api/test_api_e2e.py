@@ -22,6 +22,9 @@ import pytest
 from support.dagster_processes import free_port, wait_for
 from support.rest import BIN, Api
 
+from moo_markets.core import plans
+from moo_markets.core.catalog import JOBS
+
 pytestmark = pytest.mark.e2e
 
 RUN_TIMEOUT = 120.0
@@ -37,13 +40,16 @@ def test_status_list_enable_tick_run_now_disable(api, dagster_stack, sim):
     status = api.data(api.get("/status"))
     assert status["scheduler_running"] is True
     assert {d["daemon_type"] for d in status["daemons"]} >= {"SCHEDULER", "QUEUED_RUN_COORDINATOR"}
-    assert [j["job_type"] for j in status["jobs"]] == ["listed_companies", "daily_bars"]
+    assert [j["job_type"] for j in status["jobs"]] == [job.job_type for job in JOBS]
 
+    # Every catalog job (the declared datasets too) is deployed; the stack's plan (Free, the
+    # default) decides which can run.
     jobs = api.data(api.get("/jobs"))
     assert [(j["id"], j["job_type"], j["available"]) for j in jobs] == [
-        (1, "listed_companies", True),
-        (2, "daily_bars", True),
+        (job.id, job.job_type, plans.includes("free", job.plan)) for job in JOBS
     ]
+    assert jobs[0]["available"] and jobs[1]["available"]
+    assert {j["unavailable_reason"] for j in jobs if j["available"]} == {None}
     listed = jobs[0]
     assert listed["schedule"] == "* * * * *" and listed["timezone"] == "Asia/Tokyo"
     assert listed["is_enabled"] is False and listed["next_run_at"] is None

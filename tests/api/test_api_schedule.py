@@ -144,7 +144,7 @@ def test_bad_bodies_are_422(client, body, words):
 
 def test_unknown_job_and_token(client):
     assert "unknown job" in detail(
-        client.put(PATH.format(9), json={"schedule": "* * * * *"}, headers=AUTH), 404
+        client.put(PATH.format(999), json={"schedule": "* * * * *"}, headers=AUTH), 404
     )
     assert "missing bearer token" in detail(
         client.put(PATH.format(1), json={"schedule": "* * * * *"}), 401

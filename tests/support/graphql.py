@@ -6,7 +6,6 @@ Every end-to-end test talks to the webserver through :class:`DagsterUi`
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from moo_markets.core.runs import FINISHED
@@ -123,22 +122,25 @@ class DagsterUi:
         """Stop, and make sure it stays stopped.
 
         A stop sent while the scheduler daemon is finishing that schedule's tick can be
-        overwritten by the daemon's write of the tick state (seen with Dagster 1.13.27):
-        check and stop again until the stored state is STOPPED.
+        overwritten by the daemon's write of the tick state (seen with Dagster 1.13.27),
+        later than a second after the stop on a loaded machine: check and stop again until
+        the stored state has stayed STOPPED for several consecutive checks.
         """
+        calm: list[bool] = []
 
         def stopped() -> bool:
             state = self.schedules()[name]["scheduleState"]
             if state["status"] != "RUNNING":
-                return True
+                calm.append(True)
+                return len(calm) >= 5
+            calm.clear()
             result = self.q(
                 """mutation($id: String!) { stopRunningSchedule(id: $id) {
                     __typename ... on PythonError { message } } }""",
                 id=state["id"],
             )["stopRunningSchedule"]
             assert result["__typename"] == "ScheduleStateResult", result
-            time.sleep(1)
-            return self.schedules()[name]["scheduleState"]["status"] != "RUNNING"
+            return False
 
         wait_for(stopped, 60, interval=1, message=f"{name} to stay stopped")
 

@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from moo_markets.core.catalog import DAILY_BARS, LISTED_COMPANIES
+from moo_markets.core.catalog import DAILY_BARS, JOBS, LISTED_COMPANIES
 from moo_markets.core.settings import load_settings
 from moo_markets.definitions import build_definitions
 from moo_markets.mirror.jobs import catalog_schedules
@@ -98,7 +98,9 @@ def test_the_mirror_shows_the_cron_in_force(warehouse_url, monkeypatch) -> None:
         )
     with engine.connect() as connection:
         rows = {r.id: r.schedule for r in connection.execute(sa.select(jobs.c.id, jobs.c.schedule))}
-    assert rows == {LISTED_COMPANIES.id: "5 9 * * *", DAILY_BARS.id: DAILY_BARS.default_cron}
+    assert rows == {
+        job.id: "5 9 * * *" if job.id == LISTED_COMPANIES.id else job.default_cron for job in JOBS
+    }
 
 
 def test_an_unreadable_warehouse_falls_back_with_a_warning(tmp_path, monkeypatch, caplog):

@@ -1,0 +1,48 @@
+"""``/markets/margin-alert``: margin balances of issues under daily publication (Standard).
+
+``-`` (not published the day before) and ``*`` (ETF ratios) are stored as NULL.
+Corrections are added rows with a newer ``PubDate``.
+"""
+
+from moo_markets.datasets.spec import (
+    CODE,
+    COUNT,
+    DATE,
+    FLAG,
+    RATIO,
+    TEXT,
+    DatasetSpec,
+    Partitioning,
+    fields,
+)
+
+REASONS = (
+    "Restricted DailyPublication Monitoring RestrictedByJSF PrecautionByJSF UnclearOrSecOnAlert"
+)
+
+SPEC = DatasetSpec(
+    name="margin_alerts",
+    catalog_id=11,
+    path="/markets/margin-alert",
+    title="日々公表信用取引残高取得 (margin alerts)",
+    description="Fetches the margin balances published on a date for issues under daily "
+    "publication (/markets/margin-alert), with the reasons of the publication.",
+    plan="standard",
+    partitioning=Partitioning.DISCLOSURE_DATE,
+    partition_field="PubDate",
+    key=("PubDate", "Code", "AppDate"),
+    published="16:30",
+    cron="0 17 * * 1-5",
+    null_strings=frozenset({"", "-", "*"}),
+    fields=(
+        ("PubDate", DATE, "pub_date"),
+        ("Code", CODE, "code"),
+        ("AppDate", DATE, "application_date"),
+        *(fields(FLAG, " ".join(f"PubReason.{r}" for r in REASONS.split()))),
+        *fields(COUNT, "ShrtOut ShrtOutChg LongOut LongOutChg"),
+        *fields(RATIO, "ShrtOutRatio LongOutRatio SLRatio"),
+        *fields(COUNT, "ShrtNegOut ShrtNegOutChg ShrtStdOut ShrtStdOutChg"),
+        *fields(COUNT, "LongNegOut LongNegOutChg LongStdOut LongStdOutChg"),
+        ("TSEMrgnRegCls", TEXT, "tse_margin_regulation"),
+    ),
+)

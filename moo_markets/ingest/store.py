@@ -1,0 +1,114 @@
+"""Writing and reading a dataset's table, for any spec (SQLAlchemy Core, no SQL text).
+
+A partitioned dataset's run replaces its partition: the rows whose partition
+column lies in the partition's days are deleted and the fetched rows inserted,
+in the caller's one transaction (a failure leaves the previous rows). A latest
+snapshot is upserted by its key, so earlier snapshots' rows stay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from moo_markets.datasets.spec import DatasetSpec
+from moo_markets.warehouse.schema import DATASET_TABLES
+
+BATCH = 2000
+
+
+def table_of(spec: DatasetSpec) -> sa.Table:
+    return DATASET_TABLES[spec.name]
+
+
+def _in_partition(
+    spec: DatasetSpec,
+    first: dt.date | None,
+    last: dt.date | None,
+    records: Sequence[dict[str, Any]] = (),
+):
+    """The partition's rows; for a latest snapshot, the rows sharing the first key column's
+    values with ``records`` (the snapshot just fetched, not the whole history)."""
+    table = table_of(spec)
+    if first is not None and spec.partition_column is not None:
+        return table.c[spec.partition_column].between(first, last)
+    lead = spec.key_columns[0]
+    values = sorted({r[lead] for r in records})
+    return table.c[lead].in_(values) if values else sa.false()
+
+
+def replace_partition(
+    connection: sa.Connection,
+    spec: DatasetSpec,
+    first: dt.date | None,
+    last: dt.date | None,
+    records: Sequence[dict[str, Any]],
+) -> int:
+    """Make the partition hold exactly ``records``; returns the rows written."""
+    table = table_of(spec)
+    if first is None:
+        return upsert(connection, spec, records)
+    connection.execute(sa.delete(table).where(_in_partition(spec, first, last)))
+    for start in range(0, len(records), BATCH):
+        connection.execute(sa.insert(table), list(records[start : start + BATCH]))
+    return len(records)
+
+
+def upsert(connection: sa.Connection, spec: DatasetSpec, records: Sequence[dict[str, Any]]) -> int:
+    """Insert rows, replacing the stored row of the same key."""
+    if not records:
+        return 0
+    table = table_of(spec)
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(records), BATCH):
+        statement = dialect_insert(table)
+        others = {
+            c.name: statement.excluded[c.name]
+            for c in table.columns
+            if c.name not in spec.key_columns
+        }
+        statement = (
+            statement.on_conflict_do_update(index_elements=list(spec.key_columns), set_=others)
+            if others
+            else statement.on_conflict_do_nothing(index_elements=list(spec.key_columns))
+        )
+        connection.execute(statement, list(records[start : start + BATCH]))
+    return len(records)
+
+
+def stored(
+    connection: sa.Connection,
+    spec: DatasetSpec,
+    first: dt.date | None,
+    last: dt.date | None,
+    records: Sequence[dict[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    """The partition's stored rows as column -> value (see ``_in_partition``)."""
+    table = table_of(spec)
+    query = sa.select(table).where(_in_partition(spec, first, last, records))
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def duplicate_keys(
+    connection: sa.Connection,
+    spec: DatasetSpec,
+    first: dt.date | None,
+    last: dt.date | None,
+    records: Sequence[dict[str, Any]] = (),
+) -> int:
+    """How many keys of the partition are stored more than once (the primary key forbids it;
+    the check proves it on the data actually stored)."""
+    table = table_of(spec)
+    keys = [table.c[c] for c in spec.key_columns]
+    duplicated = (
+        sa.select(*keys)
+        .where(_in_partition(spec, first, last, records))
+        .group_by(*keys)
+        .having(sa.func.count() > 1)
+        .subquery()
+    )
+    return connection.execute(sa.select(sa.func.count()).select_from(duplicated)).scalar_one()

@@ -1,0 +1,135 @@
+"""DatasetSpec: exact conversion of J-Quants values, NULL rules, and what a spec may declare."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from moo_markets.datasets.registry import SPECS
+from moo_markets.datasets.spec import (
+    AMOUNT,
+    CODE,
+    COUNT,
+    DATE,
+    FLAG,
+    PRICE,
+    TEXT,
+    TIME,
+    ConversionError,
+    DatasetSpec,
+    Field,
+    Partitioning,
+    snake,
+)
+
+
+def spec(**changes) -> DatasetSpec:
+    values = dict(
+        name="example",
+        catalog_id=99,
+        path="/example",
+        title="example",
+        description="example",
+        plan="free",
+        partitioning=Partitioning.BUSINESS_DAY,
+        partition_field="Date",
+        key=("Date", "Code", "Name"),
+        published="16:30",
+        cron="0 17 * * 1-5",
+        fields=(
+            ("Date", DATE),
+            ("Code", CODE),
+            ("Name", TEXT),
+            ("Price", PRICE),
+            ("Value", AMOUNT),
+            ("Volume", COUNT),
+            ("Time", TIME),
+            ("Flag", FLAG),
+            Field("Reason.Restricted", FLAG),
+        ),
+    )
+    values.update(changes)
+    return DatasetSpec(**values)
+
+
+def test_numbers_are_exact_whether_sent_as_numbers_or_strings() -> None:
+    record = spec().record(
+        {
+            "Date": "2026-11-27",
+            "Code": "130A0",
+            "Name": "",
+            "Price": 2047.5,
+            "Value": "100529000000",
+            "Volume": 4685000.0,
+            "Time": "15:30",
+            "Flag": "true",
+            "Reason": {"Restricted": "1"},
+        }
+    )
+    assert record == {
+        "date": dt.date(2026, 11, 27),
+        "code": "130A0",
+        "name": "",  # a key text keeps "" (keys cannot be NULL)
+        "price": Decimal("2047.5"),
+        "value": Decimal("100529000000"),
+        "volume": 4685000,
+        "time": dt.time(15, 30),
+        "flag": True,
+        "reason_restricted": True,
+    }
+    assert type(record["volume"]) is int
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("Price", 0.1 + 0.2, "more than 6 decimals"),  # 0.30000000000000004 is not rounded
+        ("Price", "12345678901234567.5", "digits before the point"),
+        ("Volume", 12.5, "not an integer"),
+        ("Value", "1,000", "not a number"),
+        ("Date", "2026/11/27", "not a date"),
+        ("Flag", "yes", "true/false"),
+    ],
+)
+def test_a_value_that_does_not_fit_is_an_error_not_a_rounding(field, value, words) -> None:
+    row = {"Date": "2026-11-27", "Code": "72030", "Name": "x", field: value}
+    with pytest.raises(ConversionError, match=words):
+        spec().record(row)
+
+
+def test_empty_null_and_absent_are_all_null() -> None:
+    example = spec()
+    base = {"Date": "20261127", "Code": "72030", "Name": "x"}
+    for row in ({**base, "Price": ""}, {**base, "Price": None}, base):
+        record = example.record(row)
+        assert record["price"] is None and record["date"] == dt.date(2026, 11, 27)
+    assert spec(null_strings=frozenset({"", "-"})).record({**base, "Value": "-"})["value"] is None
+    with pytest.raises(ConversionError, match="key field Code is missing"):
+        example.record({"Date": "2026-11-27", "Name": "x"})
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"key": ("Nope",)}, "key"),
+        ({"partition_field": None}, "partition_field"),
+        ({"partition_field": "Code"}, "DATE field"),
+        ({"plan": "gold"}, "plan"),
+        ({"published": "4pm"}, "published"),
+        ({"fields": (("Date", DATE), ("Date", DATE), ("Code", CODE), ("Name", TEXT))}, "twice"),
+    ],
+)
+def test_a_spec_that_contradicts_itself_is_refused(changes, words) -> None:
+    with pytest.raises(ValueError, match=words):
+        spec(**changes)
+
+
+def test_column_names_and_every_declared_spec() -> None:
+    assert snake("FwdEPS") == "fwd_eps" and snake("SellExShortVa") == "sell_ex_short_va"
+    assert snake("PubReason.Restricted") == "pub_reason_restricted"
+    assert [s.catalog_id for s in SPECS] == list(range(1, len(SPECS) + 1))
+    for declared in SPECS:
+        assert declared.table == declared.name
+        assert all(len(f.column) <= 63 for f in declared.columns)  # PostgreSQL's limit
