@@ -17,6 +17,10 @@ BIN = Path(sys.executable).parent
 
 
 def test_busy_and_repeated_ports_are_named_with_the_way_out() -> None:
+    # A port nothing listens on (not taken + 1: other tests run in parallel).
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        free = spare.getsockname()[1]
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -24,8 +28,8 @@ def test_busy_and_repeated_ports_are_named_with_the_way_out() -> None:
         problems = port_problems(
             [
                 Port("Dagster UI", taken, "UI_PORT", "--port"),
-                Port("REST API", taken + 1, "API_PORT", "--api-port"),
-                Port("J-Quants simulator", taken + 1, "SIM_PORT", "--sim-port"),
+                Port("REST API", free, "API_PORT", "--api-port"),
+                Port("J-Quants simulator", free, "SIM_PORT", "--sim-port"),
             ],
             "127.0.0.1",
         )
@@ -33,7 +37,7 @@ def test_busy_and_repeated_ports_are_named_with_the_way_out() -> None:
         f"port {taken} for the Dagster UI is already in use; choose another with "
         f"`make dev UI_PORT={taken + 100}` (or `moo-markets dev --port {taken + 100}`)"
     )
-    assert problems[1] == f"the J-Quants simulator and the REST API both use {taken + 1}"
+    assert problems[1] == f"the J-Quants simulator and the REST API both use {free}"
     assert len(problems) == 2
 
 

@@ -99,7 +99,8 @@ def readme_curl_sequence(api: Api, sim) -> None:
 
     # The OpenAPI document
     paths = api.http.get("/api/openapi.json").json()["paths"]
-    assert "/api/scheduler/jobs/{job_id}/run" in paths and len(paths) == 10
+    assert "/api/scheduler/jobs/{job_id}/run" in paths
+    assert "/api/scheduler/jobs/{job_id}/schedule" in paths and len(paths) == 11
 
 
 def parallel_toggles(api: Api) -> None:

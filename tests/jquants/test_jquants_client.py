@@ -71,8 +71,9 @@ def test_transient_failures_are_retried(make_simulator, make_jquants, fault) -> 
 
 def test_read_timeout_is_retried(make_simulator, make_jquants) -> None:
     sim = make_simulator()
-    resource = make_jquants(sim, read_timeout=0.3)
-    sim.inject("delay", count=1, seconds=1.5)
+    # A read timeout well above a loaded machine's answer time, a stall well above it.
+    resource = make_jquants(sim, read_timeout=2.0)
+    sim.inject("delay", count=1, seconds=6)
     assert resource.listed_companies(DAY) == sim.dataset.master(DAY)
     assert resource.client.stats.retries == 1
 
