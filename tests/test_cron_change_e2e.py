@@ -14,23 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
 import subprocess
 import time
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from support.dagster_processes import (
     DagsterProcesses,
     create_database,
     drop_database,
-    free_port,
     wait_for,
     write_instance,
 )
 from support.jquants_sim import SIM_API_KEY
-from support.rest import BIN, TOKEN, Api
+from support.rest import BIN, api_process
 
 from moo_markets.core.catalog import LISTED_COMPANIES
 from moo_markets.core.time import JST
@@ -91,39 +88,8 @@ def stack(tmp_path, simulator):
 
 @pytest.fixture
 def api(stack, tmp_path):
-    log = tmp_path / "api.log"
-    port = free_port()
-    env = {
-        **stack.env,
-        "MOO_MARKETS_DAGSTER_URL": stack.url,
-        "MOO_MARKETS_API_TOKEN": TOKEN,
-    }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "moo-markets"), "api", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    client = Api(f"http://127.0.0.1:{port}")
-
-    def up():
-        if process.poll() is not None:
-            raise RuntimeError(f"moo-markets api exited: {log.read_text()}")
-        try:
-            return client.http.get("/api/health").json()["data"]["dagster"]["reachable"]
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_for(up, timeout=60, message="the API to answer")
+    with api_process(stack.url, stack.env, tmp_path / "api.log") as client:
         yield client
-    finally:
-        client.http.close()
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        assert TOKEN not in log.read_text(), "the token must never be logged"
 
 
 def mirrored_cron(url: str) -> str | None:
