@@ -26,6 +26,7 @@ POSTGRES_ENV = "MOO_MARKETS_TEST_POSTGRES_URL"
 STACK_FIXTURES = {"dagster_stack", "ops_stack"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items) -> None:
     """`make test-fast` (-m "not e2e") must never start Dagster: a test using a stack
     without the e2e marker is an error, not a slow surprise.
