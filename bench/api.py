@@ -12,10 +12,7 @@ API sends for that call. Target: p50(API) / p50(raw GraphQL) <= 1.2.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +24,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.dagster_processes import DagsterProcesses, free_port, wait_for, write_instance  # noqa: E402
+from support.dagster_processes import DagsterProcesses, wait_for, write_instance  # noqa: E402
+from support.rest import api_process  # noqa: E402
 
 from moo_markets.api import documents as docs  # noqa: E402
 from moo_markets.core.catalog import JOBS  # noqa: E402
@@ -58,36 +56,13 @@ def start_stack(stack: ExitStack, tmp: Path) -> tuple[str, str]:
     dagster = DagsterProcesses(home, env, log_dir=tmp / "logs")
     dagster.start()
     stack.callback(dagster.stop)
-    port = free_port()
-    api = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "moo-markets"),
-            "--log-level",
-            "WARNING",
-            "api",
-            "--port",
-            str(port),
-            "--dagster-url",
-            dagster.url,
-        ],
-        env={**dagster.env, "MOO_MARKETS_DATABASE_URL": warehouse},
-        start_new_session=True,
-    )
-
-    def stop_api() -> None:
-        os.killpg(api.pid, signal.SIGTERM)
-        api.wait(timeout=30)
-
-    stack.callback(stop_api)
-    api_url = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{api_url}/api/health", timeout=5).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(up, timeout=60, message="the API")
+    api = stack.enter_context(
+        api_process(
+            dagster.url, {**dagster.env, "MOO_MARKETS_DATABASE_URL": warehouse},
+            tmp / "api.log", token=None,
+        )
+    )  # fmt: skip
+    api_url = api.url
     return dagster.url, api_url
 
 

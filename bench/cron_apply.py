@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,10 +31,9 @@ from support.dagster_processes import (  # noqa: E402
     DagsterProcesses,
     create_database,
     drop_database,
-    free_port,
-    wait_for,
     write_instance,
 )
+from support.rest import api_process  # noqa: E402
 
 KEY = "bench-key-not-a-secret"
 TOKEN = "bench-token-not-a-secret"
@@ -68,28 +65,8 @@ def start(stack: ExitStack, tmp: Path, postgres: str | None) -> tuple[DagsterPro
     dagster = DagsterProcesses(home, env, log_dir=tmp / "logs", code_server=True)
     dagster.start()
     stack.callback(dagster.stop)
-    port = free_port()
-    api = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moo-markets"), "--log-level", "WARNING", "api"]
-        + ["--port", str(port), "--dagster-url", dagster.url],
-        env={**dagster.env, "MOO_MARKETS_API_TOKEN": TOKEN},
-        start_new_session=True,
-    )
-
-    def stop_api() -> None:
-        os.killpg(api.pid, signal.SIGTERM)
-        api.wait(timeout=30)
-
-    stack.callback(stop_api)
-    url = f"http://127.0.0.1:{port}/api/scheduler"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{url}/jobs/1", timeout=5).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(up, timeout=120, message="the API")
+    api = stack.enter_context(api_process(dagster.url, dagster.env, tmp / "api.log", TOKEN))
+    url = f"{api.url}/api/scheduler"
     return dagster, url
 
 
@@ -117,7 +94,10 @@ def main() -> int:
     parser.add_argument("--changes", type=int, default=5, help="changes per case (default 5)")
     parser.add_argument("--postgres", default=None, help="admin URL: PostgreSQL storage+warehouse")
     args = parser.parse_args()
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench_cron_") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench_cron_", ignore_cleanup_errors=True) as tmp,
+        ExitStack() as stack,
+    ):
         dagster, url = start(stack, Path(tmp), args.postgres)
         headers = {"Authorization": f"Bearer {TOKEN}"}
         with httpx.Client(headers=headers, timeout=120) as client:
