@@ -379,7 +379,7 @@ class SchedulerService:
         events = run["eventConnection"]["events"]
         reasons = await self.mirror.stop_reasons([run_id] if run["status"] == "CANCELED" else [])
         detail = self.execution(run_view(run, events, reasons.get(run_id)))
-        detail["steps"] = tr.steps(run.get("stepStats") or (), events)
+        detail["steps"] = tr.steps(run.get("stepStats") or (), events, detail)
         for step in detail["steps"]:
             if step["error_message"]:
                 step["error_message"] = self.redact(step["error_message"])

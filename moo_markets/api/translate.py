@@ -49,19 +49,28 @@ def execution(view: RunView) -> dict[str, Any]:
     }
 
 
-def steps(stats: Iterable[Mapping[str, Any]], events: list[Mapping[str, Any]]) -> list[dict]:
+def steps(
+    stats: Iterable[Mapping[str, Any]], events: list[Mapping[str, Any]], run: Mapping[str, Any]
+) -> list[dict]:
+    """The steps of ``run`` (an :func:`execution`): a step its run ended under (see
+    :func:`runs.step_outcome`) ends at the run's end, with the run's error text."""
     errors = runs.step_errors(step_events(events))
-    return [
-        {
-            "step_key": s["stepKey"],
-            "status": s.get("status"),
-            "started_at": when(s.get("startTime")),
-            "completed_at": when(s.get("endTime")),
-            "attempts": max(1, len(s.get("attempts") or ())) if s.get("startTime") else 0,
-            "error_message": errors.get(s["stepKey"]),
-        }
-        for s in stats
-    ]
+    result = []
+    for s in stats:
+        status = runs.step_outcome(s.get("status"), run["dagster_status"])
+        ended_with_run = status != s.get("status")
+        result.append(
+            {
+                "step_key": s["stepKey"],
+                "status": status,
+                "started_at": when(s.get("startTime")),
+                "completed_at": run["completed_at"] if ended_with_run else when(s.get("endTime")),
+                "attempts": max(1, len(s.get("attempts") or ())) if s.get("startTime") else 0,
+                "error_message": errors.get(s["stepKey"])
+                or (run["error_message"] if ended_with_run else None),
+            }
+        )
+    return result
 
 
 def job(

@@ -275,6 +275,19 @@ def error_message(run: RunView) -> str | None:
     return None
 
 
+def step_outcome(step_status: str | None, run_status: str) -> str | None:
+    """A step's status once its run has ended.
+
+    Dagster leaves a step ``IN_PROGRESS`` when its run worker died or the run
+    was canceled under it: no step event will ever end it. Such a step ends
+    with its run (``FAILURE`` or ``CANCELED``), so a finished run never shows a
+    step still running.
+    """
+    if step_status == "IN_PROGRESS" and run_status in ("FAILURE", "CANCELED"):
+        return run_status
+    return step_status
+
+
 def needs_events(dagster_status: str) -> bool:
     """Whether the run's error text needs its event log (failed and stopped runs)."""
     return dagster_status in ("FAILURE", "CANCELED")

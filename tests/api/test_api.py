@@ -365,6 +365,67 @@ def test_execution_detail_with_steps(client, fake):
     assert_error(client.post("/api/scheduler/executions/not-a-run/stop"), 404, "unknown run")
 
 
+@pytest.mark.parametrize(
+    ("dagster_status", "events", "error"),
+    [
+        (
+            "FAILURE",
+            [
+                {
+                    "__typename": "RunFailureEvent",
+                    "message": "Run worker process exited unexpectedly.",
+                    "timestamp": str(int(time.time() * 1000)),
+                }
+            ],
+            "Run worker process exited unexpectedly.",
+        ),
+        (
+            "CANCELED",
+            [
+                {
+                    "__typename": "RunCanceledEvent",
+                    "message": "Execution of run was canceled.",
+                    "timestamp": str(int(time.time() * 1000)),
+                }
+            ],
+            None,
+        ),
+    ],
+)
+def test_a_step_left_in_progress_ends_with_its_run(client, fake, dagster_status, events, error):
+    """A killed worker or a cancel leaves Dagster's step IN_PROGRESS forever; the API
+    shows the step ended with its run, at the run's end, with the run's error text."""
+    run_id = fake.add_run(
+        DAILY_BARS.job_name,
+        dagster_status,
+        events=events,
+        step_stats=[
+            {
+                "stepKey": "daily_bars",
+                "status": "IN_PROGRESS",
+                "startTime": 1_700_000_000.0,
+                "endTime": None,
+                "attempts": [{"startTime": 1_700_000_000.0, "endTime": None}],
+            },
+            {
+                "stepKey": "daily_bars_not_empty",
+                "status": None,
+                "startTime": None,
+                "endTime": None,
+                "attempts": [],
+            },
+        ],
+    )
+    data = client.get(f"/api/scheduler/executions/{run_id}").json()["data"]
+    step, never_started = data["steps"]
+    assert step["status"] == dagster_status
+    assert step["completed_at"] == data["completed_at"] is not None
+    assert step["error_message"] == data["error_message"]
+    if error:
+        assert error in step["error_message"]
+    assert never_started["status"] is None and never_started["completed_at"] is None
+
+
 # -- stop and cleanup ------------------------------------------------------------------------
 def test_stop(client, fake):
     run_id = fake.add_run(LISTED_COMPANIES.job_name, "STARTED")
