@@ -64,9 +64,7 @@ def date_column(spec: DatasetSpec) -> str | None:
     return None
 
 
-def _filters(
-    spec: DatasetSpec, codes: Codes, start: DateLike | None, end: DateLike | None
-) -> Any:
+def _filters(spec: DatasetSpec, codes: Codes, start: DateLike | None, end: DateLike | None) -> Any:
     code_list = _codes(codes)
     first, last = _date(start), _date(end)
     day = date_column(spec)
@@ -241,7 +239,9 @@ def universe(
     )
     extra = pa.table(
         {
-            name: missing if name == "code" else pa.nulls(len(missing), type=snapshot.schema.field(name).type)
+            name: missing
+            if name == "code"
+            else pa.nulls(len(missing), type=snapshot.schema.field(name).type)
             for name in snapshot.column_names
         },
         schema=snapshot.schema,
@@ -324,9 +324,7 @@ def dataset_reader(spec: DatasetSpec) -> Any:
         output: Output = "pandas",
         url: str | None = None,
     ) -> Any:
-        return read(
-            spec.name, codes, start, end, as_of, exact=exact, output=output, url=url
-        )
+        return read(spec.name, codes, start, end, as_of, exact=exact, output=output, url=url)
 
     columns = ", ".join(f.column for f in spec.columns)
     day = date_column(spec)

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.base import PGCompiler
 from sqlalchemy.engine import make_url
 
 from moo_markets.data.schema import arrow_type, is_decimal
@@ -82,7 +83,8 @@ def read_table(
     if where is not None:
         statement = statement.where(*where(source))
     if order_by:
-        statement = statement.order_by(*(source.c[name] for name in order_by))
+        # NULLs last on both databases (SQLite puts them first by default).
+        statement = statement.order_by(*(source.c[name].asc().nulls_last() for name in order_by))
 
     if backend == "postgresql":
         raw = _read_postgresql(statement, resolve_database_url(url))
@@ -105,15 +107,35 @@ def _read_postgresql(statement: sa.Select, url: str) -> pa.Table:
     """One SELECT through ADBC: PostgreSQL's binary COPY protocol into Arrow columns."""
     import adbc_driver_postgresql.dbapi as adbc
 
-    # Literal binds: values are rendered by SQLAlchemy's PostgreSQL dialect (quoted, escaped),
-    # never formatted into SQL text here; ADBC then runs one plain statement.
-    sql = str(
-        statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
+    # Literal binds: ADBC streams with COPY only a statement without parameters. Values are
+    # rendered by SQLAlchemy's PostgreSQL compiler (strings quoted and escaped), times by
+    # _LiteralCompiler, never formatted into SQL text here.
+    sql = str(statement.compile(dialect=_LITERAL_DIALECT, compile_kwargs={"literal_binds": True}))
     uri = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with adbc.connect(uri) as connection, connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetch_arrow_table()
+
+
+class _LiteralCompiler(PGCompiler):
+    """PostgreSQL literals of dates and times whatever their column type (SQLAlchemy cannot
+    render an aware datetime bound to a TypeDecorator such as ``TokyoDateTime``)."""
+
+    def render_literal_value(self, value: object, type_: sa.types.TypeEngine) -> str:
+        if isinstance(value, dt.datetime):
+            kind = "TIMESTAMP WITH TIME ZONE " if value.tzinfo else "TIMESTAMP "
+        elif isinstance(value, dt.date):
+            kind = "DATE "
+        elif isinstance(value, dt.time):
+            kind = "TIME "
+        else:
+            return super().render_literal_value(value, type_)
+        # The ISO text as a string literal quoted by SQLAlchemy, typed by its keyword.
+        return kind + super().render_literal_value(value.isoformat(), sa.Text())
+
+
+_LITERAL_DIALECT = postgresql.dialect()
+_LITERAL_DIALECT.statement_compiler = _LiteralCompiler
 
 
 def _read_sqlalchemy(engine: sa.Engine, statement: sa.Select, schema: pa.Schema) -> pa.Table:
