@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from moo_markets.core.time import JST, TIMEZONE
 from moo_markets.data.frames import Output, frame
 from moo_markets.data.reader import ColumnChoice, read_table
+from moo_markets.data.schema import arrow_schema
 from moo_markets.datasets.registry import SPECS
 from moo_markets.datasets.spec import DatasetSpec
 from moo_markets.warehouse.schema import DATASET_TABLES
@@ -343,6 +344,22 @@ GENERATED: dict[str, Any] = {
     spec.name: dataset_reader(spec) for spec in SPECS if spec.name not in NAMED
 }
 """One reader per dataset without a named function, by dataset name."""
+
+
+def schema(dataset: str, *, exact: bool = False) -> pa.Schema:
+    """The Arrow schema every reader of ``dataset`` returns (and the export writes)."""
+    table = DATASET_TABLES[_spec(dataset).name]
+    return arrow_schema(list(table.columns), exact=exact)
+
+
+def polars_schema(dataset: str, *, exact: bool = False) -> dict[str, Any]:
+    """``dataset``'s column types for polars readers of raw SQL, e.g.
+    ``pl.read_database(sql, connection, schema_overrides=polars_schema("daily_bars"))``:
+    without them polars infers ``close`` from the first rows (SQLite keeps whole numbers
+    as INTEGER) and truncates 2585.5 to 2585."""
+    import polars as pl
+
+    return dict(pl.from_arrow(schema(dataset, exact=exact).empty_table()).schema)
 
 
 def dataset_names() -> Sequence[str]:

@@ -57,12 +57,7 @@ def arrow_type(sql_type: sa.types.TypeEngine, *, exact: bool) -> pa.DataType:
 def arrow_schema(columns: list[sa.ColumnElement], *, exact: bool) -> pa.Schema:
     """The Arrow schema of a SELECT of ``columns`` (table columns or labelled expressions)."""
     return pa.schema(
-        pa.field(
-            column.key,
-            arrow_type(column.type, exact=exact),
-            nullable=getattr(column, "nullable", True),
-        )
-        for column in columns
+        pa.field(column.key, arrow_type(column.type, exact=exact)) for column in columns
     )
 
 
