@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from support.warehouse_rows import bar, write
 
 from moo_markets import data
 from moo_markets.data.export import export
@@ -145,9 +146,15 @@ def test_polars_read_database_with_the_documented_schema(written: str, dataset: 
     first-rows inference that turns 2585.5 into 2585 and 0.5 into 0."""
     table = DATASET_TABLES[dataset]
     columns = [c.name for c in numeric_columns(dataset)]
-    query = sa.select(*(table.c[c] for c in columns)).order_by(*table.primary_key.columns)
+    # Untyped columns: the driver's own values, as `select close, ... from daily_bars` gives.
+    query = (
+        sa.select(*(sa.column(c) for c in columns))
+        .select_from(sa.table(dataset))
+        .order_by(*(sa.column(c.name) for c in table.primary_key.columns))
+    )
+    overrides = {c: t for c, t in data.polars_schema(dataset).items() if c in columns}
     with get_engine(written).connect() as connection:
-        frame = pl.read_database(query, connection, schema_overrides=data.polars_schema(dataset))
+        frame = pl.read_database(query, connection, schema_overrides=overrides)
     check(dataset, {c: frame[c].to_list() for c in frame.columns}, exact=False)
 
 
@@ -190,3 +197,28 @@ def test_parquet_csv_and_duckdb_exports_are_exact(written: str, tmp_path: Path) 
     assert text["close"].tolist() == ["2585.000000", "2585.500000", "0.000001", "12345678.123456"]
     assert text["adjustment_factor"].tolist()[1] == "0.5000000000"
     check("daily_bars", {c: [Decimal(v) for v in text[c]] for c in truth("daily_bars")}, exact=True)
+
+
+def test_readers_do_not_infer_types_from_the_first_rows(warehouse_url: str) -> None:
+    """The issue's case: hundreds of whole prices first (INTEGER on SQLite), then 2585.5 and
+    a 0.5 factor: polars' own inference would read i64 and truncate both."""
+    rows = [bar(DAY, f"{1000 + i}0", 2585.0) for i in range(200)]
+    rows.append(bar(DAY + dt.timedelta(days=1), "72030", 2585.5, 0.5))
+    write(warehouse_url, "daily_bars", rows)
+    names = ("close", "adjustment_factor")
+    query = (
+        sa.select(*(sa.column(c) for c in names))
+        .select_from(sa.table("daily_bars"))
+        .order_by(sa.column("date"), sa.column("code"))
+    )
+    overrides = {c: t for c, t in data.polars_schema("daily_bars").items() if c in names}
+    with get_engine(warehouse_url).connect() as connection:
+        raw = pl.read_database(query, connection, schema_overrides=overrides)
+    api = data.bars(start=DAY, adjusted=False, url=warehouse_url, output="polars")
+    for frame in (raw, api):
+        assert frame["close"].to_list()[-1] == 2585.5
+        assert frame["adjustment_factor"].to_list()[-1] == 0.5
+    with duckdb.connect() as connection:
+        exact = data.read("daily_bars", url=warehouse_url, exact=True, output="arrow")
+        last = connection.from_arrow(exact).order("date DESC").limit(1).fetchall()[0]
+        assert last[exact.column_names.index("close")] == Decimal("2585.5")
