@@ -96,8 +96,12 @@ def read_table(
 def _expression(column: sa.ColumnElement, backend: str, exact: bool) -> sa.ColumnElement:
     """What to SELECT for ``column`` so its type never depends on its values."""
     if is_decimal(column.type):
-        # TEXT keeps every digit (parsed to decimal128 below); DOUBLE is the float64 reading.
-        return sa.cast(column, sa.Text if exact else sa.Double)
+        # TEXT keeps every digit; Arrow parses it to decimal128 or (correctly rounded) float64.
+        # PostgreSQL writes numeric text faster than it converts numeric to float8, and
+        # faster than ADBC decodes binary numeric; SQLite's REAL reads directly as DOUBLE.
+        if exact or backend == "postgresql":
+            return sa.cast(column, sa.Text)
+        return sa.cast(column, sa.Double)
     if isinstance(column.type, sa.JSON):
         return sa.cast(column, sa.Text)
     return column
