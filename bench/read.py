@@ -115,6 +115,8 @@ def main() -> int:
             .where(daily_bars.c.date.between(FIRST, LAST))
             .order_by(daily_bars.c.date, daily_bars.c.code)
         )
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"load average {load} on {os.cpu_count()} CPUs (the machine may be shared)")
         print(f"one year of daily bars, every column, into pandas (best of {args.repeat}):")
         api_s, api = best(
             "moo_markets.data.read('daily_bars', ...)",
@@ -158,6 +160,8 @@ def main() -> int:
             f"Parquet export      : {rows / parquet_s:>12,.0f} rows/s  ({parquet_s:.2f}s, "
             f"{size / 1e6:.1f} MB)"
         )
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"load average {load}")
         return 0 if pandas_s / api_s >= 3 else 1
     finally:
         dispose_engines()

@@ -91,6 +91,31 @@ def _order(spec: DatasetSpec) -> list[str]:
     return list(spec.key_columns)
 
 
+PARALLEL_PARTS = 4
+"""Date ranges a long read is split into (read in parallel on PostgreSQL)."""
+PART_MIN_DAYS = 60
+
+
+def _chunks(spec: DatasetSpec, start: DateLike | None, end: DateLike | None) -> list[Any]:
+    """Consecutive date ranges covering [start, end], for a dataset ordered by that date
+    first: their concatenation keeps the order. None when the range is short or open."""
+    first, last = _date(start), _date(end)
+    day = date_column(spec)
+    if first is None or last is None or day is None or spec.key_columns[0] != day:
+        return []
+    span = (last - first).days + 1
+    if span < PART_MIN_DAYS * 2:
+        return []
+    parts = min(PARALLEL_PARTS, span // PART_MIN_DAYS)
+    bounds = [first + dt.timedelta(days=span * i // parts) for i in range(parts + 1)]
+    bounds[-1] = last + dt.timedelta(days=1)
+
+    def part(lo: dt.date, hi: dt.date) -> Any:
+        return lambda source: [source.c[day] >= lo, source.c[day] < hi]
+
+    return [part(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+
+
 def read(
     dataset: str,
     codes: Codes = None,
@@ -115,6 +140,7 @@ def read(
         as_of=as_of,
         exact=exact,
         url=url,
+        chunks=_chunks(spec, start, end),
     )
     return frame(table, output)
 
@@ -167,6 +193,7 @@ def bars(
         as_of=as_of,
         exact=exact,
         url=url,
+        chunks=_chunks(spec, start, end),
     )
     return frame(table, output)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,6 +52,7 @@ def read_table(
     as_of: dt.datetime | None = None,
     exact: bool = False,
     url: str | None = None,
+    chunks: Sequence[Where] = (),
 ) -> pa.Table:
     """Rows of ``table`` as an Arrow table typed by :func:`moo_markets.data.schema.arrow_type`.
 
@@ -86,11 +88,15 @@ def read_table(
         # NULLs last on both databases (SQLite puts them first by default).
         statement = statement.order_by(*(source.c[name].asc().nulls_last() for name in order_by))
 
+    parts = [statement.where(*chunk(source)) for chunk in chunks] or [statement]
     if backend == "postgresql":
-        raw = _read_postgresql(statement, resolve_database_url(url))
-    else:
-        raw = _read_sqlalchemy(engine, statement, schema)
-    return _conform(raw, schema)
+        resolved = resolve_database_url(url)
+        if len(parts) == 1:
+            return _conform(_read_postgresql(parts[0], resolved), schema)
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="moo-read") as pool:
+            tables = list(pool.map(lambda part: _read_postgresql(part, resolved), parts))
+        return pa.concat_tables([_conform(table, schema) for table in tables])
+    return pa.concat_tables([_conform(_read_sqlalchemy(engine, p, schema), schema) for p in parts])
 
 
 def _expression(column: sa.ColumnElement, backend: str, exact: bool) -> sa.ColumnElement:
