@@ -20,16 +20,18 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from moo_markets.core.time import JST, parse_date
 from moo_markets.data.api import _filters, _spec, dataset_names, date_column
-from moo_markets.data.reader import read_table
+from moo_markets.data.reader import Where, read_table
 from moo_markets.warehouse.schema import DATASET_TABLES, trading_calendar
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ class Exported:
     seconds: float
 
 
-def dataset_table(
+def dataset_parts(
     dataset: str,
     *,
     start: dt.date | None = None,
@@ -55,14 +57,14 @@ def dataset_table(
     as_of: dt.datetime | None = None,
     url: str | None = None,
     lenient: bool = False,
-) -> pa.Table:
-    """One dataset (or ``trading_calendar``) as an exact Arrow table with its provenance in
-    the schema metadata (J-Quants path, as_of). ``lenient`` (exporting all datasets): a
-    filter the dataset has no column for is ignored instead of refused."""
+) -> Iterator[pa.Table]:
+    """One dataset (or ``trading_calendar``) as exact Arrow tables, one per calendar year
+    of its date column (memory stays one year's rows however long the history), with the
+    provenance in the schema metadata (J-Quants path, as_of). ``lenient`` (exporting all
+    datasets): a filter the dataset has no column for is ignored instead of refused."""
     if dataset == "trading_calendar":
-        table, where, path = trading_calendar, None, "/markets/calendar"
-        if start or end or codes:
-            where = _calendar_filter(start, end)
+        table, path, day = trading_calendar, "/markets/calendar", "date"
+        where = _range_filter("date", start, end)
     else:
         spec = _spec(dataset)
         if lenient:
@@ -70,63 +72,112 @@ def dataset_table(
                 start = end = None
             if "code" not in DATASET_TABLES[spec.name].c:
                 codes = None
-        table, where, path = DATASET_TABLES[spec.name], _filters(spec, codes, start, end), spec.path
-    order = [c.name for c in table.primary_key.columns]
-    arrow = read_table(table, where=where, order_by=order, as_of=as_of, exact=True, url=url)
+        table, path, day = DATASET_TABLES[spec.name], spec.path, date_column(spec)
+        where = _filters(spec, codes, start, end)
     metadata = {
         "moo_markets.dataset": dataset,
         "moo_markets.jquants_path": path,
         "moo_markets.as_of": as_of.isoformat() if as_of else "",
     }
-    return arrow.replace_schema_metadata(metadata)
+    order = [c.name for c in table.primary_key.columns]
+    for years in _years(table, day, where, as_of, url):
+        part = where if years is None else _and(where, _range_filter(day, *years))
+        arrow = read_table(table, where=part, order_by=order, as_of=as_of, exact=True, url=url)
+        yield arrow.replace_schema_metadata(metadata)
 
 
-def _calendar_filter(start: dt.date | None, end: dt.date | None):  # noqa: ANN202
+def dataset_table(dataset: str, **filters: Any) -> pa.Table:
+    """The whole of :func:`dataset_parts` as one table."""
+    return pa.concat_tables(dataset_parts(dataset, **filters))
+
+
+def _years(
+    table: sa.Table, day: str | None, where: Where, as_of: dt.datetime | None, url: str | None
+) -> list[tuple[dt.date, dt.date] | None]:
+    """The calendar years the selected rows span (their days, through ``read_table``)."""
+    if day is None:
+        return [None]
+    days = read_table(table, columns=[day], where=where, as_of=as_of, url=url).column(day)
+    bounds = pc.min_max(days).as_py()
+    if bounds["min"] is None:
+        return [None]
+    first, last = bounds["min"], bounds["max"]
+    return [
+        (max(first, dt.date(year, 1, 1)), min(last, dt.date(year, 12, 31)))
+        for year in range(first.year, last.year + 1)
+    ]
+
+
+def _range_filter(column: str, start: dt.date | None, end: dt.date | None) -> Where:
     def where(source: sa.FromClause) -> list[sa.ColumnElement[bool]]:
         conditions = []
         if start:
-            conditions.append(source.c.date >= start)
+            conditions.append(source.c[column] >= start)
         if end:
-            conditions.append(source.c.date <= end)
+            conditions.append(source.c[column] <= end)
         return conditions
 
     return where
 
 
-def write(table: pa.Table, path: Path, fmt: str) -> None:
-    """``table`` to ``path`` as ``fmt`` (parquet or csv), atomically."""
+def _and(*filters: Where) -> Where:
+    return lambda source: [c for f in filters for c in f(source)]
+
+
+def write(parts: Iterable[pa.Table], path: Path, fmt: str) -> int:
+    """``parts`` (one schema) to one ``fmt`` (parquet or csv) file at ``path``, atomically;
+    returns the rows written."""
+    if fmt not in ("parquet", "csv"):
+        raise ValueError(f"format must be parquet or csv here, not {fmt!r}")
     partial = path.with_name(path.name + ".partial")
+    rows = 0
     try:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+        writer = None
+        for table in parts:
+            if writer is None:
+                if fmt == "parquet":
+                    import pyarrow.parquet as pq
 
-            pq.write_table(table, partial, compression="zstd")
-        elif fmt == "csv":
-            import pyarrow.csv as pacsv
+                    writer = pq.ParquetWriter(partial, table.schema, compression="zstd")
+                else:
+                    import pyarrow.csv as pacsv
 
-            pacsv.write_csv(table, partial)
-        else:
-            raise ValueError(f"format must be parquet or csv here, not {fmt!r}")
+                    writer = pacsv.CSVWriter(partial, table.schema)
+            writer.write_table(table)
+            rows += table.num_rows
+        if writer is not None:
+            writer.close()
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+    return rows
 
 
-def write_duckdb(tables: dict[str, pa.Table], path: Path) -> None:
-    """A new DuckDB file at ``path`` holding one typed table per entry, atomically."""
+def write_duckdb(tables: dict[str, Iterable[pa.Table]], path: Path) -> dict[str, int]:
+    """A new DuckDB file at ``path`` holding one typed table per entry, atomically; returns
+    the rows written per table."""
     import duckdb
 
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
+    rows: dict[str, int] = {}
     try:
         with duckdb.connect(str(partial)) as connection:
-            for name, table in tables.items():
-                # The relational API names the table: no SQL text is assembled here.
-                connection.from_arrow(table).create(name)
+            for name, parts in tables.items():
+                rows[name] = 0
+                for i, table in enumerate(parts):
+                    # The relational API names the table: no SQL text is assembled here.
+                    relation = connection.from_arrow(table)
+                    if i == 0:
+                        relation.create(name)
+                    else:
+                        relation.insert_into(name)
+                    rows[name] += table.num_rows
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
         Path(str(partial) + ".wal").unlink(missing_ok=True)
+    return rows
 
 
 def export(
@@ -144,31 +195,22 @@ def export(
     else a directory receiving ``<dataset>.<format>`` files."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    filters = dict(start=start, end=end, codes=codes, as_of=as_of, url=url)
+    lenient = len(datasets) > 1
     done: list[Exported] = []
-    tables: dict[str, pa.Table] = {}
-    for dataset in datasets:
-        began = time.perf_counter()
-        table = dataset_table(
-            dataset,
-            start=start,
-            end=end,
-            codes=codes,
-            as_of=as_of,
-            url=url,
-            lenient=len(datasets) > 1,
-        )
-        if fmt == "duckdb":
-            tables[dataset] = table
-        else:
-            target = output if len(datasets) == 1 else output / f"{dataset}{SUFFIX[fmt]}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write(table, target, fmt)
-        done.append(Exported(dataset, table.num_rows, time.perf_counter() - began))
     if fmt == "duckdb":
         began = time.perf_counter()
         output.parent.mkdir(parents=True, exist_ok=True)
-        write_duckdb(tables, output)
-        log.info("wrote %s in %.2fs", output, time.perf_counter() - began)
+        tables = {d: dataset_parts(d, lenient=lenient, **filters) for d in datasets}
+        rows = write_duckdb(tables, output)
+        seconds = time.perf_counter() - began
+        return [Exported(d, rows[d], seconds / len(datasets)) for d in datasets]
+    for dataset in datasets:
+        began = time.perf_counter()
+        target = output if len(datasets) == 1 else output / f"{dataset}{SUFFIX[fmt]}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rows = write(dataset_parts(dataset, lenient=lenient, **filters), target, fmt)
+        done.append(Exported(dataset, rows, time.perf_counter() - began))
     return done
 
 

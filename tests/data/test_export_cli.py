@@ -95,12 +95,17 @@ def test_a_failed_write_keeps_the_previous_file(url: str, tmp_path: Path, monkey
     target = out / "bars.parquet"
     target.write_bytes(b"previous")
 
-    def broken(table, where, **kwargs):  # noqa: ANN001, ANN202
-        raise OSError("disk full")
+    class Broken:
+        def __init__(self, where, schema, **kwargs):  # noqa: ANN001
+            self.where = where
+
+        def write_table(self, table):  # noqa: ANN001
+            Path(self.where).write_bytes(b"half")
+            raise OSError("disk full")
 
     import pyarrow.parquet
 
-    monkeypatch.setattr(pyarrow.parquet, "write_table", broken)
+    monkeypatch.setattr(pyarrow.parquet, "ParquetWriter", Broken)
     with pytest.raises(OSError, match="disk full"):
         export_module.export(["daily_bars"], "parquet", target, url=url)
     assert target.read_bytes() == b"previous"
@@ -110,3 +115,21 @@ def test_a_failed_write_keeps_the_previous_file(url: str, tmp_path: Path, monkey
 def test_as_of_is_parsed_as_tokyo_when_naive() -> None:
     moment = export_module._as_of("2025-06-03T13:30")
     assert moment.utcoffset() == dt.timedelta(hours=9)
+
+
+def test_a_long_history_is_exported_year_by_year(sqlite_database: str, tmp_path: Path) -> None:
+    days = [dt.date(2023, 12, 29), dt.date(2024, 7, 1), dt.date(2025, 1, 6)]
+    write(sqlite_database, "daily_bars", [bar(d, "72030", 100.5) for d in days])
+    target = tmp_path / "out" / "bars.parquet"
+    done = export_module.export(["daily_bars"], "parquet", target, url=sqlite_database)
+    assert done[0].rows == 3
+    parquet = pq.ParquetFile(target)
+    assert parquet.metadata.num_row_groups == 3  # one per year: memory holds one year
+    assert parquet.read().column("date").to_pylist() == days
+    csv = tmp_path / "out" / "bars.csv"
+    export_module.export(["daily_bars"], "csv", csv, start=dt.date(2024, 1, 1), url=sqlite_database)
+    assert csv.read_text().count("\n") == 3  # header and two rows
+    duck = tmp_path / "out" / "bars.duckdb"
+    export_module.export(["daily_bars", "trading_calendar"], "duckdb", duck, url=sqlite_database)
+    with duckdb.connect(str(duck), read_only=True) as connection:
+        assert len(connection.table("daily_bars").fetchall()) == 3
