@@ -33,7 +33,12 @@ from sqlalchemy.dialects.postgresql.base import PGCompiler
 from sqlalchemy.engine import make_url
 
 from moo_markets.data.schema import arrow_type, is_decimal
-from moo_markets.warehouse.engine import get_engine, resolve_database_url
+from moo_markets.warehouse.engine import (
+    WarehouseConfigError,
+    get_engine,
+    redact,
+    resolve_database_url,
+)
 
 Where = Callable[[sa.FromClause], Iterable[sa.ColumnElement[bool]]]
 """Filters of a read, built on the selectable actually read (the table, or its ``as_of``
@@ -122,7 +127,12 @@ def _read_postgresql(statement: sa.Select, url: str) -> pa.Table:
     # _LiteralCompiler, never formatted into SQL text here.
     sql = str(statement.compile(dialect=_LITERAL_DIALECT, compile_kwargs={"literal_binds": True}))
     uri = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with adbc.connect(uri) as connection, connection.cursor() as cursor:
+    try:
+        connection = adbc.connect(uri)
+    except adbc.Error as exc:  # never show the URI: it may hold a password
+        message = str(exc).replace(uri, redact(uri))
+        raise WarehouseConfigError(f"cannot read {redact(uri)}: {message}") from None
+    with connection, connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetch_arrow_table()
 

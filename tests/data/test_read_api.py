@@ -278,3 +278,15 @@ def test_a_long_range_is_read_in_parallel_parts_in_order(warehouse_url: str) -> 
     assert parted["code"].tolist() == whole["code"].tolist()
     bars = data.bars(start=first, end=last, url=warehouse_url)
     assert bars["date"].tolist() == parted["date"].tolist()
+
+
+def test_a_failed_postgres_connection_never_shows_the_password(postgres_url: str) -> None:
+    from moo_markets.warehouse.engine import WarehouseConfigError
+
+    url = sa.engine.make_url(postgres_url).set(
+        username="nobody_here", password="s3cret-pw", database="no_such_db_readapi"
+    )
+    with pytest.raises(WarehouseConfigError) as caught:
+        data.bars(start=D1, url=url.render_as_string(hide_password=False))
+    assert "s3cret-pw" not in str(caught.value)
+    assert "***" in str(caught.value)
