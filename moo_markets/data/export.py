@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from moo_markets.core.time import JST, parse_date
-from moo_markets.data.api import _filters, _spec, dataset_names, date_column
+from moo_markets.data.api import _chunks, _filters, _spec, dataset_names, date_column
 from moo_markets.data.reader import Where, read_table
 from moo_markets.warehouse.schema import DATASET_TABLES, trading_calendar
 
@@ -63,7 +63,7 @@ def dataset_parts(
     provenance in the schema metadata (J-Quants path, as_of). ``lenient`` (exporting all
     datasets): a filter the dataset has no column for is ignored instead of refused."""
     if dataset == "trading_calendar":
-        table, path, day = trading_calendar, "/markets/calendar", "date"
+        spec, table, path, day = None, trading_calendar, "/markets/calendar", "date"
         where = _range_filter("date", start, end)
     else:
         spec = _spec(dataset)
@@ -82,7 +82,11 @@ def dataset_parts(
     order = [c.name for c in table.primary_key.columns]
     for years in _years(table, day, where, as_of, url):
         part = where if years is None else _and(where, _range_filter(day, *years))
-        arrow = read_table(table, where=part, order_by=order, as_of=as_of, exact=True, url=url)
+        # A year of a dataset ordered by its day is read in parallel parts (PostgreSQL).
+        chunks = _chunks(spec, *years) if years and spec is not None else []
+        arrow = read_table(
+            table, where=part, order_by=order, as_of=as_of, exact=True, url=url, chunks=chunks
+        )
         yield arrow.replace_schema_metadata(metadata)
 
 
