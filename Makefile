@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets bench-read clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ bench-api-health: install
 
 bench-datasets: install
 	$(BIN)/python bench/datasets.py
+
+## One year of daily bars from PostgreSQL into pandas: the read API vs pandas.read_sql, and
+## the Parquet export (needs MOO_MARKETS_TEST_POSTGRES_URL or a local server).
+bench-read: install
+	$(BIN)/python bench/read.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

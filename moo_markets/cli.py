@@ -33,6 +33,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "moo_markets.api.schedule_cli",
         "change a job's cron at runtime (schedule set JOB CRON / schedule reset JOB)",
     ),
+    "export": (
+        "moo_markets.data.export",
+        "export a dataset to Parquet, CSV or a DuckDB file (exact types, --as-of)",
+    ),
     "mirror": (
         "moo_markets.mirror.cli",
         "sync the scheduler mirror tables (jobs, job_executions) from Dagster",
