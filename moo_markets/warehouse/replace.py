@@ -219,6 +219,11 @@ def _differs(
     return sa.or_(*terms) if terms else sa.false()
 
 
+def _count(connection: sa.Connection, statement: sa.Insert) -> int:
+    """Rows an INSERT ... SELECT wrote (SQLAlchemy keeps an INSERT's rowcount only if asked)."""
+    return connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
 def _apply(
     connection: sa.Connection,
     history: History,
@@ -239,7 +244,7 @@ def _apply(
         select = sa.select(
             *table.columns, _start_of(history, table, now), _moment(now), sa.literal(kind)
         ).where(*where)
-        return connection.execute(sa.insert(revisions).from_select(kept, select)).rowcount
+        return _count(connection, sa.insert(revisions).from_select(kept, select))
 
     in_staging = sa.exists().where(key_match(staging, table, key))
     if delete_missing:
@@ -295,5 +300,5 @@ def _apply(
         )
     else:
         return
-    written = connection.execute(sa.insert(table).from_select(columns, fresh)).rowcount
+    written = _count(connection, sa.insert(table).from_select(columns, fresh))
     changes.inserted = written - changes.updated
