@@ -147,6 +147,11 @@ class RecheckConfig(dg.Config):
         description="Business days to refetch, the newest the plan can see "
         "(default: MOO_MARKETS_RECHECK_DAYS).",
     )
+    until: str | None = Field(
+        default=None,
+        description="Newest day to recheck, YYYY-MM-DD (default: today in Tokyo, or the "
+        "newest day the plan can see).",
+    )
 
 
 def build_asset(default_days: int) -> dg.AssetsDefinition:
@@ -166,7 +171,11 @@ def build_asset(default_days: int) -> dg.AssetsDefinition:
         jquants: JQuantsResource,
         warehouse: WarehouseResource,
     ) -> dg.MaterializeResult:
-        return run(context, jquants, warehouse, config.days or default_days)
+        try:
+            until = dt.date.fromisoformat(config.until) if config.until else None
+        except ValueError:
+            raise dg.Failure(f"until must be YYYY-MM-DD, got {config.until!r}") from None
+        return run(context, jquants, warehouse, config.days or default_days, until)
 
     return recheck
 
@@ -176,11 +185,14 @@ def run(
     jquants: JQuantsResource,
     warehouse: WarehouseResource,
     days: int,
+    until: dt.date | None = None,
 ) -> dg.MaterializeResult:
     started_clock = time.monotonic()
     started = write_time()
     plan = jquants.effective_plan()
-    last = history_window(plan, today_jst()).last or today_jst()
+    today = today_jst()
+    visible = history_window(plan, today).last or today
+    last = min(until, visible) if until else visible
     span = [last - dt.timedelta(days=n) for n in range(days * 2 + 20, -1, -1)]
     weekdays = [d for d in span if d.weekday() < 5]
     hol_divs = calendar.hol_divs_for(context, jquants, warehouse, weekdays)
