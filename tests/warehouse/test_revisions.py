@@ -203,3 +203,27 @@ def test_revising_reports_changes(engine: sa.Engine) -> None:
             bulk.insert_rows(connection, rows, target.name)
     assert not target.changes.direct
     assert (target.changes.inserted, target.changes.updated, target.changes.deleted) == (1, 0, 1)
+
+
+def test_migration_records_rows_stored_before_it_as_loaded(tmp_path) -> None:
+    from alembic import command
+
+    from moo_markets.warehouse.migrate import _config
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0004")
+        connection.execute(
+            sa.insert(daily_bars), [{"date": DAY, "code": "A", "close": Decimal("100")}]
+        )
+    migrated_at = now_jst()
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "head")
+    with engine.connect() as connection:
+        (loaded,) = connection.execute(sa.select(history_of(daily_bars).loads)).all()
+    assert loaded.date == DAY and loaded.loaded_at >= migrated_at
+    assert closes(engine, as_of_select(daily_bars, now_jst())) == {"A": Decimal("100")}
+    assert closes(engine, as_of_select(daily_bars, migrated_at)) == {}
+    write_day(engine, bars(A=101.0))  # a refetch of a day stored before revisions existed
+    (old,) = revision_rows(engine, daily_bars)
+    assert old["close"] == Decimal("100") and old["fetched_at"] == loaded.loaded_at
