@@ -59,7 +59,7 @@ from moo_markets.jquants import JQuantsResource
 from moo_markets.warehouse.bulk import copy_statement
 from moo_markets.warehouse.engine import dispose_engines, get_engine
 from moo_markets.warehouse.migrate import upgrade
-from moo_markets.warehouse.schema import BAR_COLUMNS, daily_bars
+from moo_markets.warehouse.schema import BAR_COLUMNS, HISTORIES, daily_bars
 
 KEY = "bench-key"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -219,8 +219,10 @@ def _rows_per_second(rows: int, seconds: float) -> float:
 def run_ours(
     base_url: str, calendar: dict, engine: sa.Engine, days: list[dt.date], concurrency: int
 ) -> tuple[int, float, tuple[str, ...]]:
+    history = HISTORIES[daily_bars.name]
     with engine.begin() as connection:  # start from an empty table, like the other paths
-        connection.execute(sa.delete(daily_bars))
+        for table in (daily_bars, history.revisions, history.loads):  # a first load, again
+            connection.execute(sa.delete(table))
     jquants = JQuantsResource(api_key=KEY, base_url=base_url, requests_per_minute=10**7)
     started = time.perf_counter()
     rows = 0
