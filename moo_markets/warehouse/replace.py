@@ -120,8 +120,7 @@ def revising(
     history = history_of(table)
     if columns is not None and insert_new:
         raise ValueError("columns= is for rewriting stored rows (insert_new=False)")
-    stored = insert_new and connection.execute(sa.select(sa.literal(1)).where(scope).limit(1))
-    if insert_new and stored.first() is None:
+    if insert_new and _holds_nothing(connection, scope):
         target = Target(table, Changes(direct=True))
         yield target
         _record_first_load(connection, history, scope, write_time())
@@ -134,6 +133,10 @@ def revising(
     written = tuple(columns) if columns is not None else tuple(table.columns.keys())
     _apply(connection, history, staging, scope, target.changes, delete_missing, insert_new, written)
     staging.drop(connection)
+
+
+def _holds_nothing(connection: sa.Connection, scope: sa.ColumnElement[bool]) -> bool:
+    return connection.execute(sa.select(sa.literal(1)).where(scope).limit(1)).first() is None
 
 
 def _staging_table(table: sa.Table) -> sa.Table:
