@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from psycopg import sql as pgsql
 from sqlalchemy.dialects import postgresql
 
 from moo_markets.core.time import now_jst
@@ -130,9 +131,19 @@ def revising(
     staging.create(connection)
     target = Target(staging)
     yield target
+    _analyze(connection, staging)
     written = tuple(columns) if columns is not None else tuple(table.columns.keys())
     _apply(connection, history, staging, scope, target.changes, delete_missing, insert_new, written)
     staging.drop(connection)
+
+
+def _analyze(connection: sa.Connection, staging: sa.Table) -> None:
+    """Give PostgreSQL's planner the staging table's size and keys: without statistics it
+    guessed a nested loop over 4,000 rows that took seconds per day."""
+    if connection.dialect.name != "postgresql":
+        return
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(pgsql.SQL("ANALYZE {}").format(pgsql.Identifier(staging.name)))
 
 
 def _holds_nothing(connection: sa.Connection, scope: sa.ColumnElement[bool]) -> bool:
