@@ -135,3 +135,64 @@ def test_recheck_is_a_catalog_job() -> None:
     assert RECHECK.job_name == "recheck_job" and RECHECK.schedule_name == "recheck_schedule"
     assert len({job.id for job in JOBS}) == len(JOBS)
     assert dt.date.fromisoformat(DAY.isoformat()) < TODAY
+
+
+def test_recheck_keeps_history_a_late_split_rewrote(make_simulator, make_jquants, sqlite_database):
+    """A split J-Quants reports after the ex-date: the recheck of that day refetches the code's
+    history, and the adjusted prices it rewrites on earlier days are kept as revisions."""
+    sim = make_simulator(today=TODAY, plan="premium")
+    jquants = make_jquants(sim, plan="premium")
+    url = sqlite_database
+    engine = get_engine(url)
+    days = [dt.date(2026, 11, 25), dt.date(2026, 11, 26), DAY]
+    with engine.begin() as connection:
+        bars_store.replace_calendar(connection, sim.dataset.calendar())
+        hol_divs = bars_store.hol_divs(connection, days[0], days[-1])
+    list(ingest.ingest_days(days, hol_divs, jquants=jquants, engine=engine))
+    with engine.connect() as connection:
+        code = connection.execute(
+            sa.select(daily_bars.c.code)
+            .where(daily_bars.c.date == days[0], daily_bars.c.close.is_not(None))
+            .order_by(daily_bars.c.code)
+            .limit(1)
+        ).scalar_one()
+        stale = dict(
+            connection.execute(
+                sa.select(daily_bars.c.date, daily_bars.c.adj_close).where(
+                    daily_bars.c.code == code
+                )
+            ).all()
+        )
+    before = now_jst()
+    sim.announce_split(code, DAY, 0.5)
+
+    metadata = recheck(jquants, url)
+    by_day = metadata["changes"]["daily_bars"]
+    assert by_day[days[0].isoformat()] == {"updated": 1}  # the adjusted history of the code
+    assert by_day[days[1].isoformat()] == {"updated": 1}
+    revisions = history_of(daily_bars).revisions
+    with engine.connect() as connection:
+        kept = dict(
+            connection.execute(
+                sa.select(revisions.c.date, revisions.c.adj_close).where(
+                    revisions.c.code == code, revisions.c.date < DAY
+                )
+            ).all()
+        )
+        now = dict(
+            connection.execute(
+                sa.select(daily_bars.c.date, daily_bars.c.adj_close).where(
+                    daily_bars.c.code == code, daily_bars.c.date < DAY
+                )
+            ).all()
+        )
+        held = as_of_select(daily_bars, before).subquery()
+        then = dict(
+            connection.execute(
+                sa.select(held.c.date, held.c.adj_close).where(
+                    held.c.code == code, held.c.date < DAY
+                )
+            ).all()
+        )
+    assert kept == then == {d: stale[d] for d in days[:2]}
+    assert all(now[d] != stale[d] for d in days[:2])
