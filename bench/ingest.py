@@ -5,7 +5,8 @@ with daily_bars' columns and primary key:
 
 1. ours     - the production path end to end (``moo_markets.daily_bars.ingest``):
               HTTP (rate limit off) -> gzip -> orjson -> validated rows -> CSV
-              text -> DELETE + psycopg 3 COPY, one transaction per day.
+              text -> psycopg 3 COPY, one transaction per day (a first load:
+              ``warehouse/replace.py`` writes the table directly).
               Measured twice:
               a) against the live simulator, which computes and JSON-encodes
                  every day in Python on the same machine (on 2 cores it
@@ -17,6 +18,8 @@ with daily_bars' columns and primary key:
 2. raw COPY - the same rows, serialized by PostgreSQL itself (``COPY ... TO
               STDOUT``), sent back with ``COPY ... FROM STDIN``, one
               transaction per day: the ceiling;
+   Also measured: a refetch of the same days (``warehouse/replace.py``'s
+   staging table and set-based diff; nothing changed, so no revision).
 3. to_sql   - the same rows as a DataFrame, ``DataFrame.to_sql`` with pandas'
               defaults.
 
@@ -59,7 +62,7 @@ from moo_markets.jquants import JQuantsResource
 from moo_markets.warehouse.bulk import copy_statement
 from moo_markets.warehouse.engine import dispose_engines, get_engine
 from moo_markets.warehouse.migrate import upgrade
-from moo_markets.warehouse.schema import BAR_COLUMNS, daily_bars
+from moo_markets.warehouse.schema import BAR_COLUMNS, HISTORIES, daily_bars
 
 KEY = "bench-key"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -217,10 +220,18 @@ def _rows_per_second(rows: int, seconds: float) -> float:
 
 
 def run_ours(
-    base_url: str, calendar: dict, engine: sa.Engine, days: list[dt.date], concurrency: int
+    base_url: str,
+    calendar: dict,
+    engine: sa.Engine,
+    days: list[dt.date],
+    concurrency: int,
+    empty: bool = True,
 ) -> tuple[int, float, tuple[str, ...]]:
+    """``empty``: a first load (the default); else a refetch of days already stored."""
+    history = HISTORIES[daily_bars.name]
     with engine.begin() as connection:  # start from an empty table, like the other paths
-        connection.execute(sa.delete(daily_bars))
+        for table in (daily_bars, history.revisions, history.loads) if empty else ():
+            connection.execute(sa.delete(table))
     jquants = JQuantsResource(api_key=KEY, base_url=base_url, requests_per_minute=10**7)
     started = time.perf_counter()
     rows = 0
@@ -374,6 +385,15 @@ def main() -> None:
                 return seconds
 
             replay, spreads["replay"] = _median(replayed, args.repeat)
+
+            def refetched() -> float:  # the same days again: the revision-keeping diff path
+                refetch_rows, seconds, _ = run_ours(
+                    replay_url, sim.calendar, engine, days, args.concurrency, empty=False
+                )
+                assert refetch_rows == rows, (refetch_rows, rows)
+                return seconds
+
+            refetch, spreads["refetch"] = _median(refetched, args.repeat)
             bodies = fetch_bodies(replay_url, days)
         ours_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         raw_copy, spreads["raw COPY"] = _median(
@@ -404,6 +424,11 @@ def main() -> None:
         )
         print(f"ours, live simulator     {live:7.2f} s  {live_rate:10,.0f} rows/s")
         print(f"ours, replayed responses {replay:7.2f} s  {replay_rate:10,.0f} rows/s")
+        refetch_rate = _rows_per_second(rows, refetch)
+        print(
+            f"ours, refetch unchanged  {refetch:7.2f} s  {refetch_rate:10,.0f} rows/s"
+            "  (replayed; staging + diff, no revision written)"
+        )
         print(f"raw COPY                 {raw_copy:7.2f} s  {copy_rate:10,.0f} rows/s")
         reference_rate = _rows_per_second(rows, reference)
         print(

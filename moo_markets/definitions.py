@@ -27,8 +27,8 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from moo_markets import daily_bars, ingest, listed_companies, maintenance
-from moo_markets.core.catalog import DAILY_BARS, JOBS, LISTED_COMPANIES
+from moo_markets import daily_bars, ingest, listed_companies, maintenance, recheck
+from moo_markets.core.catalog import DAILY_BARS, JOBS, LISTED_COMPANIES, RECHECK
 from moo_markets.core.cron import CronInForce
 from moo_markets.core.settings import Settings, load_settings
 from moo_markets.mirror.sensor import build_definitions as build_mirror_definitions
@@ -47,6 +47,7 @@ def build_definitions(
         listed_companies.build_definitions(settings, crons[LISTED_COMPANIES.job_type]),
         daily_bars.build_definitions(settings, crons[DAILY_BARS.job_type]),
         ingest.build_definitions(settings, crons),
+        recheck.build_definitions(settings, crons[RECHECK.job_type]),
         build_mirror_definitions(settings, crons),
         maintenance.build_definitions(settings),
         dg.Definitions(resources=build_resources(), executor=dg.in_process_executor),

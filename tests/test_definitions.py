@@ -42,6 +42,7 @@ EXPECTED_ASSETS = [
     "morning_bars",
     "options",
     "options_225",
+    "recheck",
     "short_ratio",
     "short_sale_reports",
     "topix",
@@ -80,6 +81,7 @@ EXPECTED_SCHEDULES = {
     "futures_schedule": ("futures_job", "45 3 * * 2-6", "Asia/Tokyo", "STOPPED"),
     "options_schedule": ("options_job", "0 4 * * 2-6", "Asia/Tokyo", "STOPPED"),
     "morning_bars_schedule": ("morning_bars_job", "30 12 * * 1-5", "Asia/Tokyo", "STOPPED"),
+    "recheck_schedule": ("recheck_job", "30 20 * * 1-5", "Asia/Tokyo", "STOPPED"),
     # Housekeeping runs by itself.
     "maintenance_schedule": ("maintenance_job", "30 3 * * *", "Asia/Tokyo", "RUNNING"),
     "freshness_checks_schedule": ("freshness_checks_job", "5 * * * 1-5", "Asia/Tokyo", "RUNNING"),

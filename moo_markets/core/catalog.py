@@ -5,9 +5,10 @@ so ``/api/scheduler/jobs/1`` and ``jobs.id = 1`` mean the same job forever.
 Ids are never reused: retire a job by keeping its entry out of ``JOBS`` and
 its id in ``RETIRED_IDS``.
 
-Every job comes from a dataset spec (``moo_markets.datasets``) carrying its
-fixed id: 1 ``listed_companies`` and 2 ``daily_bars`` (hand-built assets),
-then the generic datasets from 3 upward.
+Every fetch job comes from a dataset spec (``moo_markets.datasets``) carrying
+its fixed id: 1 ``listed_companies`` and 2 ``daily_bars`` (hand-built assets),
+then the generic datasets from 3 to 20. Jobs that are not one dataset's are
+declared here: 21 ``recheck`` (``moo_markets.recheck``). The next new id is 22.
 """
 
 from __future__ import annotations
@@ -97,9 +98,24 @@ _BY_ID = {spec.catalog_id: spec for spec in SPECS}
 LISTED_COMPANIES = job_from_spec(_BY_ID[1])
 DAILY_BARS = job_from_spec(_BY_ID[2])
 
+RECHECK = JobType(
+    id=21,
+    job_type="recheck",
+    name="再取得チェック (recheck)",
+    description="Refetches the last MOO_MARKETS_RECHECK_DAYS business days (default 5) of the "
+    "daily datasets already stored and keeps what J-Quants changed since as revisions "
+    "(<table>_revisions), with a count of changed rows per day and dataset.",
+    default_cron="30 20 * * 1-5",
+    asset_keys=("recheck",),
+)
+"""Not a dataset: it rechecks the stored daily datasets (``moo_markets.recheck``)."""
+
+OTHER_JOBS: tuple[JobType, ...] = (RECHECK,)
+"""Catalog jobs that are not one dataset's fetch job."""
+
 RETIRED_IDS: frozenset[int] = frozenset()
-check_registry(SPECS, RETIRED_IDS)
-JOBS: tuple[JobType, ...] = tuple(job_from_spec(spec) for spec in SPECS)
+check_registry(SPECS, RETIRED_IDS | {job.id for job in OTHER_JOBS})
+JOBS: tuple[JobType, ...] = (*(job_from_spec(spec) for spec in SPECS), *OTHER_JOBS)
 DATASET_JOBS: tuple[JobType, ...] = tuple(job for job in JOBS if job.dataset is not None)
 """The jobs built by ``moo_markets.ingest`` (every job but the hand-built 1 and 2)."""
 

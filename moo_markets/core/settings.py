@@ -110,6 +110,12 @@ class _Settings(BaseSettings):
     stuck_sensor_interval_seconds: int = Field(
         default=60, ge=1, description="How often the stuck_run_sensor looks."
     )
+    recheck_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="Business days the recheck job refetches (the newest the plan can see).",
+    )
 
     # -- REST API ---------------------------------------------------------------------------
     dagster_url: str = Field(

@@ -1,9 +1,11 @@
 """Daily bars and the trading calendar in the warehouse: the SQL.
 
-A day is replaced in one transaction: ``DELETE`` the date, then the day's
-prepared rows (``rows.prepare``) go in through the bulk writer
-(``warehouse/bulk.py``: COPY on PostgreSQL, executemany on SQLite). If
-anything fails before the commit, the day's previous rows are untouched.
+A day is replaced in one transaction through ``warehouse/replace.py``: a day
+never stored before gets the day's prepared rows (``rows.prepare``) straight
+from the bulk writer (``warehouse/bulk.py``: COPY on PostgreSQL, executemany
+on SQLite); a refetched day goes through a staging table, and the rows it
+changes keep their earlier versions in ``daily_bars_revisions``. If anything
+fails before the commit, the day's previous rows are untouched.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from moo_markets.daily_bars.rows import KEY_COLUMNS
 from moo_markets.warehouse import bulk
 from moo_markets.warehouse.bulk import Rows
+from moo_markets.warehouse.replace import replacing, revising
 from moo_markets.warehouse.schema import daily_bars, trading_calendar
 
 Row = Mapping[str, Any]
@@ -37,10 +39,8 @@ def replace_calendar(connection: sa.Connection, rows: Sequence[Row]) -> int:
         return 0
     first = min(r["date"] for r in records)
     last = max(r["date"] for r in records)
-    connection.execute(
-        sa.delete(trading_calendar).where(trading_calendar.c.date.between(first, last))
-    )
-    connection.execute(sa.insert(trading_calendar), records)
+    with revising(connection, trading_calendar, trading_calendar.c.date.between(first, last)) as t:
+        connection.execute(sa.insert(t.table), records)
     return len(records)
 
 
@@ -69,9 +69,10 @@ def is_business_day(hol_div: str | None) -> bool:
 
 
 def replace_day(connection: sa.Connection, day: dt.date, pages: Iterable[Rows]) -> int:
-    """Delete ``day``'s rows and bulk-insert ``pages`` (caller's transaction)."""
-    connection.execute(sa.delete(daily_bars).where(daily_bars.c.date == day))
-    return sum(bulk.insert_rows(connection, rows, daily_bars.name) for rows in pages)
+    """Make ``day``'s stored bars exactly ``pages`` (caller's transaction), keeping the
+    versions a refetch changes (``warehouse/replace.py``); returns the rows written."""
+    with replacing(connection, daily_bars, daily_bars.c.date == day) as name:
+        return sum(bulk.insert_rows(connection, rows, name) for rows in pages)
 
 
 def codes_stored_before(
@@ -98,78 +99,33 @@ def latest_date_before(connection: sa.Connection, before: dt.date) -> dt.date | 
 
 
 def rewrite_history(connection: sa.Connection, pages: Sequence[Rows]) -> int:
-    """Overwrite stored rows with refetched ones, matched on (date, code); returns rows updated.
+    """Overwrite stored rows with refetched ones, matched on (date, code); returns the rows
+    whose values changed (their earlier versions are kept in ``daily_bars_revisions``).
 
     Only rows already stored are updated: a code's history covers dates this
     warehouse may not hold for any code, and inserting them would create
     partial days. Every column the refetch carries is rewritten, so the
-    adjusted prices end up equal to J-Quants' current ones.
+    adjusted prices end up equal to J-Quants' current ones; columns a page
+    lacks (Premium session fields on other plans) keep their stored values.
     """
+    updated = 0
     by_columns: dict[tuple[str, ...], list[Rows]] = {}
     for page in pages:
         if page.count:
             by_columns.setdefault(page.columns, []).append(page)
-    updated = 0
-    for group in by_columns.values():
-        if connection.dialect.name == "postgresql":
-            updated += _rewrite_postgres(connection, group)
-        else:
-            updated += sum(_rewrite_executemany(connection, page) for page in group)
+    for columns, group in by_columns.items():
+        with revising(
+            connection,
+            daily_bars,
+            sa.true(),
+            delete_missing=False,
+            insert_new=False,
+            columns=columns,
+        ) as target:
+            for page in group:
+                bulk.insert_rows(connection, page, target.name)
+        updated += target.changes.updated
     return updated
-
-
-def _value_columns(page: Rows) -> list[str]:
-    return [c for c in page.columns if c not in KEY_COLUMNS]
-
-
-def _rewrite_postgres(connection: sa.Connection, pages: Sequence[Rows]) -> int:
-    """COPY the refetched rows into a temporary table, then one ``UPDATE ... FROM`` it.
-
-    The temporary table lives inside the day's transaction: a failure rolls
-    its creation back with everything else.
-    """
-    columns = pages[0].columns
-    staging = sa.Table(
-        "daily_bars_refetch",
-        sa.MetaData(),
-        *(sa.Column(c, daily_bars.c[c].type) for c in columns),
-        prefixes=["TEMPORARY"],
-        postgresql_on_commit="DROP",
-    )
-    staging.create(connection)
-    for page in pages:
-        bulk.copy_rows(connection, staging.name, page)
-    result = connection.execute(
-        sa.update(daily_bars)
-        .values({c: staging.c[c] for c in _value_columns(pages[0])})
-        .where(daily_bars.c.date == staging.c.date, daily_bars.c.code == staging.c.code)
-    )
-    staging.drop(connection)
-    return result.rowcount
-
-
-def _rewrite_executemany(connection: sa.Connection, page: Rows) -> int:
-    value_columns = _value_columns(page)
-    statement = (
-        sa.update(daily_bars)
-        .where(
-            daily_bars.c.date == sa.bindparam("k_date"),
-            daily_bars.c.code == sa.bindparam("k_code"),
-        )
-        .values({c: sa.bindparam(f"v_{c}") for c in value_columns})
-        .compile(dialect=connection.dialect)
-    )
-    position = {name: i for i, name in enumerate(page.columns)}
-    position.update({f"v_{c}": position[c] for c in value_columns})
-    position.update({"k_date": position["date"], "k_code": position["code"]})
-    order = [position[name] for name in statement.positiontup or []]
-    params = [tuple(values[i] for i in order) for values in page.values or ()]
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(str(statement), params)
-        return cursor.rowcount
-    finally:
-        cursor.close()
 
 
 def stored_rows(

@@ -4,7 +4,8 @@ A simple list: adding a dataset is one module with a ``SPEC`` plus one line
 here. Catalog ids are fixed and never reused: 1 ``listed_companies`` and
 2 ``daily_bars`` (whose assets are hand-built, see ``DatasetSpec.hook``), then
 the generic datasets from 3. Ids reserved
-for a retired dataset stay in ``catalog.RETIRED_IDS``; the next new one is 21.
+for a retired dataset stay in ``catalog.RETIRED_IDS``; 21 is ``recheck``
+(``catalog.OTHER_JOBS``); the next new one is 22.
 """
 
 from __future__ import annotations

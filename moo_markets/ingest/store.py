@@ -1,9 +1,10 @@
 """Writing and reading a dataset's table, for any spec (SQLAlchemy Core, no SQL text).
 
-A partitioned dataset's run replaces its partition: the rows whose partition
-column lies in the partition's days are deleted and the fetched rows inserted,
-in the caller's one transaction (a failure leaves the previous rows). A latest
-snapshot is upserted by its key, so earlier snapshots' rows stay.
+A partitioned dataset's run replaces its partition: afterwards the rows whose
+partition column lies in the partition's days are exactly the fetched rows, in
+the caller's one transaction (a failure leaves the previous rows). A latest
+snapshot is upserted by its key, so earlier snapshots' rows stay. Both go
+through ``warehouse/replace.py``: a refetch keeps every version it changes.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from moo_markets.datasets.spec import DatasetSpec
+from moo_markets.warehouse.replace import Changes, revising
 from moo_markets.warehouse.schema import DATASET_TABLES
 
 BATCH = 2000
@@ -48,36 +49,35 @@ def replace_partition(
     last: dt.date | None,
     records: Sequence[dict[str, Any]],
 ) -> int:
-    """Make the partition hold exactly ``records``; returns the rows written."""
-    table = table_of(spec)
+    """Make the partition hold exactly ``records``; returns the rows written. A refetch
+    keeps the versions it changes in ``<table>_revisions`` (``warehouse/replace.py``)."""
     if first is None:
         return upsert(connection, spec, records)
-    connection.execute(sa.delete(table).where(_in_partition(spec, first, last)))
-    for start in range(0, len(records), BATCH):
-        connection.execute(sa.insert(table), list(records[start : start + BATCH]))
+    _write(connection, spec, _in_partition(spec, first, last), records)
     return len(records)
 
 
 def upsert(connection: sa.Connection, spec: DatasetSpec, records: Sequence[dict[str, Any]]) -> int:
-    """Insert rows, replacing the stored row of the same key."""
+    """Insert rows, replacing the stored row of the same key (stored rows the records lack
+    are kept); returns the rows written."""
     if not records:
         return 0
-    table = table_of(spec)
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    for start in range(0, len(records), BATCH):
-        statement = dialect_insert(table)
-        others = {
-            c.name: statement.excluded[c.name]
-            for c in table.columns
-            if c.name not in spec.key_columns
-        }
-        statement = (
-            statement.on_conflict_do_update(index_elements=list(spec.key_columns), set_=others)
-            if others
-            else statement.on_conflict_do_nothing(index_elements=list(spec.key_columns))
-        )
-        connection.execute(statement, list(records[start : start + BATCH]))
+    scope = _in_partition(spec, None, None, records)
+    _write(connection, spec, scope, records, delete_missing=False)
     return len(records)
+
+
+def _write(
+    connection: sa.Connection,
+    spec: DatasetSpec,
+    scope: sa.ColumnElement[bool],
+    records: Sequence[dict[str, Any]],
+    delete_missing: bool = True,
+) -> Changes:
+    with revising(connection, table_of(spec), scope, delete_missing=delete_missing) as target:
+        for start in range(0, len(records), BATCH):
+            connection.execute(sa.insert(target.table), list(records[start : start + BATCH]))
+    return target.changes
 
 
 def stored(

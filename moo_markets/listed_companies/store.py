@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from moo_markets.datasets.listed_companies import SPEC
+from moo_markets.warehouse.replace import revising
 from moo_markets.warehouse.schema import listed_companies as table
 
 MASTER_COLUMNS: dict[str, str] = {f.source: f.column for f in SPEC.columns}
@@ -26,11 +27,13 @@ def to_record(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def replace_snapshots(connection: sa.Connection, records: Sequence[Mapping[str, Any]]) -> None:
-    """Delete the snapshots of the records' dates and insert the records (caller's transaction)."""
+    """Make the snapshots of the records' dates exactly the records (caller's transaction),
+    keeping the versions a refetch changes (``warehouse/replace.py``)."""
     dates = sorted({r["date"] for r in records})
-    connection.execute(sa.delete(table).where(table.c.date.in_(dates)))
-    if records:
-        connection.execute(sa.insert(table), list(records))
+    if not dates:
+        return
+    with revising(connection, table, table.c.date.in_(dates)) as target:
+        connection.execute(sa.insert(target.table), list(records))
 
 
 def previous_snapshot_date(connection: sa.Connection, before: dt.date) -> dt.date | None:

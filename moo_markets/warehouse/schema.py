@@ -10,6 +10,9 @@ The market-data tables are built from the dataset specs
 silently rounded: prices, adjusted volumes and factors are ``NUMERIC`` (exact
 decimals), share volume and turnover are ``BIGINT`` (J-Quants turnover
 exceeds 2**31), codes are strings (codes such as ``130A0`` hold letters).
+Each of them, and the trading calendar, keeps its earlier versions in
+``<table>_revisions`` and its load times in ``<table>_loads``
+(``warehouse/revisions.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import (
 from moo_markets.datasets.daily_bars import SPEC as DAILY_BARS_SPEC
 from moo_markets.datasets.registry import SPECS
 from moo_markets.datasets.tables import build_table
+from moo_markets.warehouse.revisions import History, add_history
 from moo_markets.warehouse.types import TokyoDateTime
 
 metadata = MetaData()
@@ -54,6 +58,18 @@ listed companies and daily bars included: their columns and types are declared i
 
 listed_companies = DATASET_TABLES["listed_companies"]
 daily_bars = DATASET_TABLES["daily_bars"]
+
+HISTORIES: dict[str, History] = {
+    **{
+        spec.table: add_history(
+            DATASET_TABLES[spec.name], spec.partition_column or spec.key_columns[0]
+        )
+        for spec in SPECS
+    },
+    trading_calendar.name: add_history(trading_calendar),
+}
+"""Every market-data table's ``_revisions`` and ``_loads`` companions, by table name
+(``warehouse/revisions.py``): generated from the same declarations, never written by hand."""
 
 BAR_COLUMNS: dict[str, str] = {
     f.source: f.column for f in DAILY_BARS_SPEC.columns if f.source not in ("Date", "Code")

@@ -27,6 +27,7 @@ from moo_markets.jquants_sim.endpoints import rows as sim_rows
 from moo_markets.maintenance import freshness
 from moo_markets.warehouse import bulk, get_engine
 from moo_markets.warehouse.resource import WarehouseResource
+from moo_markets.warehouse.revisions import history_of
 from moo_markets.warehouse.schema import BAR_COLUMNS
 from moo_markets.warehouse.schema import daily_bars as bars_table
 
@@ -289,6 +290,17 @@ def test_split_refetch_rewrites_history(
     assert [r["adj_close"] for r in rewritten[:3]] != [r["adj_close"] for r in stale]
     assert [r["close"] for r in rewritten[:3]] == [r["close"] for r in stale]  # raw unchanged
     assert [r for r in stored(warehouse_url, date=before[0]) if r["code"] != code] == others
+    # The adjusted prices the split rewrote are kept as revisions (issue 15).
+    revisions = history_of(bars_table).revisions
+    with get_engine(warehouse_url).connect() as connection:
+        kept = connection.execute(
+            sa.select(revisions.c.date, revisions.c.adj_close, revisions.c.change_kind)
+            .where(revisions.c.code == code)
+            .order_by(revisions.c.date)
+        ).all()
+    assert [(r.date, r.adj_close, r.change_kind) for r in kept] == [
+        (r["date"], r["adj_close"], "updated") for r in stale
+    ]
 
 
 def test_split_inside_one_backfill_needs_no_refetch(
