@@ -8,8 +8,6 @@ SQLite holds whole prices as INTEGER and the others as REAL, as in production.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 from decimal import Decimal
 
 import pandas as pd
@@ -23,7 +21,6 @@ from moo_markets import data
 from moo_markets.core.time import JST
 from moo_markets.warehouse.engine import get_engine
 from moo_markets.warehouse.schema import DATASET_TABLES
-from moo_markets.warehouse.types import TokyoDateTime
 
 D1, D2 = dt.date(2025, 6, 2), dt.date(2025, 6, 3)
 
@@ -167,7 +164,7 @@ def test_statements_as_of_uses_disclosure_date_and_time(warehouse_url: str) -> N
         statement(D2, "13:30:00", "2", "101.5"),
         statement(D2, None, "3", "99"),
     ]
-    write(warehouse_url, "fins_summary", rows)
+    write(warehouse_url, "fins_summary", rows, loaded_at=dt.datetime(2025, 6, 1, tzinfo=JST))
 
     everything = data.statements(url=warehouse_url)
     assert everything["disc_no"].tolist() == ["1", "2", "3"]
@@ -175,39 +172,15 @@ def test_statements_as_of_uses_disclosure_date_and_time(warehouse_url: str) -> N
     assert everything["disclosed_at"].iloc[0] == pd.Timestamp("2025-06-02 15:00", tz="Asia/Tokyo")
     assert everything["sh_out_fy"].tolist() == [15_794_987_460] * 3
 
-    # Stub point-in-time source: the revisions branch provides the real one (CONTRACT.md).
-    calls = []
-
-    def as_of_select(table: sa.Table, as_of: dt.datetime) -> sa.Select:
-        calls.append((table.name, as_of))
-        # A bound time, as the real one has: rendered as a literal for ADBC on PostgreSQL.
-        moment = sa.literal(as_of, TokyoDateTime())
-        return sa.select(table).where(moment <= moment)
-
-    try:  # after the merge, the real module (no revisions stored: the current rows)
-        import moo_markets.warehouse.revisions  # noqa: F401
-
-        real = True
-    except ImportError:
-        module = types.ModuleType("moo_markets.warehouse.revisions")
-        module.as_of_select = as_of_select
-        sys.modules["moo_markets.warehouse.revisions"] = module
-        real = False
-    try:
-        moment = dt.datetime(2025, 6, 3, 13, 30, tzinfo=JST)
-        known = data.statements(as_of=moment, url=warehouse_url, exact=True)
-        assert known["disc_no"].tolist() == ["1", "2"]  # 3 has no time: not yet on its day
-        assert known["eps"].tolist() == [Decimal("100.25"), Decimal("101.5")]
-        earlier = data.statements(as_of=moment - dt.timedelta(seconds=1), url=warehouse_url)
-        assert earlier["disc_no"].tolist() == ["1"]
-        # The same moment given in UTC is the same moment.
-        utc = data.statements(as_of=moment.astimezone(dt.UTC), url=warehouse_url)
-        assert utc["disc_no"].tolist() == ["1", "2"]
-        if not real:
-            assert calls and calls[0][0] == "fins_summary"
-    finally:
-        if not real:
-            del sys.modules["moo_markets.warehouse.revisions"]
+    moment = dt.datetime(2025, 6, 3, 13, 30, tzinfo=JST)
+    known = data.statements(as_of=moment, url=warehouse_url, exact=True)
+    assert known["disc_no"].tolist() == ["1", "2"]  # 3 has no time: not yet on its day
+    assert known["eps"].tolist() == [Decimal("100.25"), Decimal("101.5")]
+    earlier = data.statements(as_of=moment - dt.timedelta(seconds=1), url=warehouse_url)
+    assert earlier["disc_no"].tolist() == ["1"]
+    # The same moment given in UTC is the same moment.
+    utc = data.statements(as_of=moment.astimezone(dt.UTC), url=warehouse_url)
+    assert utc["disc_no"].tolist() == ["1", "2"]
     with pytest.raises(ValueError, match="aware"):
         data.statements(as_of=dt.datetime(2025, 6, 3), url=warehouse_url)
 

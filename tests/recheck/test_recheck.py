@@ -1,6 +1,7 @@
 """Done when (issue 15): a correction made in the simulator after publication is found by the
 recheck job, kept as a revision, and ``as_of_select`` before it returns the old value while the
-plain table returns the new one; on SQLite and PostgreSQL, for daily bars and statements."""
+plain table returns the new one, in SQL and through the read API (``moo_markets.data``); on
+SQLite and PostgreSQL, for daily bars and statements."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from support.jquants_sim import DAY, STATEMENT_DAY, TODAY
 
+from moo_markets import data
 from moo_markets.core.catalog import JOBS, RECHECK, find
 from moo_markets.core.time import now_jst
 from moo_markets.daily_bars import ingest
@@ -125,6 +127,21 @@ def test_recheck_keeps_corrected_bars_and_statements(world) -> None:
         assert old_np == statement.np and new_np != statement.np
         (kept_statement,) = connection.execute(sa.select(history_of(statements).revisions)).all()
         assert kept_statement.np == statement.np and kept_statement.change_kind == "updated"
+
+    # The read API answers the same: as of before the correction, the old values.
+    old_bars = data.bars(codes, DAY, DAY, adjusted=False, as_of=before, exact=True, url=url)
+    new_bars = data.bars(codes, DAY, DAY, adjusted=False, exact=True, url=url)
+    assert dict(zip(old_bars["code"], old_bars["close"], strict=True)) == {
+        c: before_bars[c] for c in codes
+    }
+    assert dict(zip(new_bars["code"], new_bars["close"], strict=True)) == now_closes
+    old_statements = data.statements([statement.code], as_of=before, exact=True, url=url)
+    new_statements = data.statements([statement.code], exact=True, url=url)
+    mine = old_statements["disc_no"] == statement.disc_no
+    assert old_statements.loc[mine, "np"].tolist() == [statement.np]
+    assert new_statements.loc[new_statements["disc_no"] == statement.disc_no, "np"].tolist() == [
+        new_np
+    ]
 
     assert recheck(jquants, url)["changed_rows"] == 0  # corrections are kept once
 
