@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets bench-history clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ bench-api-health: install
 
 bench-datasets: install
 	$(BIN)/python bench/datasets.py
+
+## Five years of daily bars from bulk files into PostgreSQL at the Light plan (heavy, minutes).
+bench-history: install
+	$(BIN)/python bench/history.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
