@@ -50,6 +50,7 @@ from moo_markets.datasets.daily_bars import SPEC
 from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient, JQuantsResource
 from moo_markets.warehouse import bulk as bulk_writer
 from moo_markets.warehouse import csv_stream
+from moo_markets.warehouse.bulk_files import record_file
 from moo_markets.warehouse.replace import replacing
 from moo_markets.warehouse.schema import BAR_COLUMNS, bulk_files, daily_bars
 
@@ -377,7 +378,15 @@ class BulkMonths:
                         for page in client.daily_bars_history(code)
                     ]
                     rewritten = store.rewrite_history(connection, histories)
-                    _record(connection, month, written, self.run_id)
+                    record_file(
+                        connection,
+                        ENDPOINT,
+                        month.file,
+                        month.first,
+                        month.last,
+                        written,
+                        self.run_id,
+                    )
             except BulkFileError:
                 raise
             except (rows.BarDataError, csv_stream.CsvFormatError, UnicodeDecodeError) as exc:
@@ -457,24 +466,6 @@ class BulkMonths:
                 preview=summary.previews.get(day, []),
                 **base,
             )
-
-
-def _record(connection: sa.Connection, month: Month, written: int, run_id: str | None) -> None:
-    """Remember the file the month came from (same transaction as its rows)."""
-    connection.execute(sa.delete(bulk_files).where(bulk_files.c.key == month.file.key))
-    connection.execute(
-        sa.insert(bulk_files).values(
-            key=month.file.key,
-            endpoint=ENDPOINT,
-            first_date=month.first,
-            last_date=month.last,
-            last_modified=month.file.last_modified,
-            size=month.file.size,
-            rows=written,
-            loaded_at=dt.datetime.now(dt.UTC),
-            run_id=run_id,
-        )
-    )
 
 
 # ---- a run: bulk months and REST days, in date order ----------------------------------------
