@@ -205,14 +205,15 @@ def _typed(name: str) -> sa.Table:
 
 def _write(connection: sa.Connection, target: str, key: str, chunks: Iterator[bytes]) -> int:
     fields, blocks = csv_stream.split_header(chunks)
-    unknown = [f for f in fields if f not in FIELD_COLUMNS]
     if "Date" not in fields or "Code" not in fields:
         raise BulkFileError(key, f"header {fields} lacks Date or Code")
-    if connection.dialect.name == "postgresql" and not unknown and CODE_LIKE:
-        return csv_stream.copy_stream(
-            connection, target, [FIELD_COLUMNS[f] for f in fields], blocks
-        )
-    # SQLite, or fields the table does not know (left out, as the REST path does).
+    known = [f for f in fields if f in FIELD_COLUMNS]
+    # Fields the table does not keep (MktCap, ExRT) may only trail the known ones for COPY.
+    trailing = fields[len(known) :] if fields[: len(known)] == known else None
+    if connection.dialect.name == "postgresql" and CODE_LIKE and trailing is not None:
+        columns = [FIELD_COLUMNS[f] for f in known]
+        return csv_stream.copy_stream(connection, target, columns, blocks, len(trailing))
+    # SQLite, or unknown fields in between (left out, as the REST path does).
     written = 0
     dialect = connection.dialect.name
     for batch in csv_stream.records(fields, blocks, NUMERIC_FIELDS):

@@ -23,6 +23,7 @@ stay distinct), see docs/jquants-datasets.md. Two ways in, both table-agnostic:
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from psycopg import sql as pgsql
 from moo_markets.warehouse.bulk import copy_statement
 
 COPY_CSV = pgsql.SQL("(FORMAT csv)")
+_QUOTED_COMMA = re.compile(rb'(?:^|,)"[^"\n]*,', re.MULTILINE)
 BATCH = 20_000
 
 
@@ -76,14 +78,47 @@ def whole_floats_as_integers(block: bytes) -> bytes:
     return block.replace(b".0,", b",").replace(b".0\n", b"\n")
 
 
+def drop_trailing_cells(block: bytes, count: int) -> bytes:
+    """Each line of ``block`` without its last ``count`` cells (fields the table does not
+    keep, e.g. daily bars' ``MktCap``/``ExRT``, which the REST path leaves out too).
+
+    Cut at the last commas; valid only when those cells hold no comma. Numbers and nulls
+    cannot; a quoted cell could, so when quotes were cut away the block is searched (C
+    regex) for a quoted text holding a comma, and refused (:class:`CsvFormatError`) if any.
+    """
+    if not block:
+        return block
+    lines = block.split(b"\n")
+    if count == 2:
+        kept = [line[: line.rfind(b",", 0, line.rfind(b","))] for line in lines[:-1]]
+    else:
+        kept = []
+        for line in lines[:-1]:
+            cut = len(line)
+            for _ in range(count):
+                cut = line.rfind(b",", 0, cut)
+            kept.append(line[:cut])
+    out = b"\n".join(kept) + b"\n"
+    if out.count(b'"') != block.count(b'"') and _QUOTED_COMMA.search(block):
+        raise CsvFormatError("a quoted cell holds a comma: cells cannot be dropped by position")
+    return out
+
+
 def copy_stream(
-    connection: sa.Connection, table: str, columns: Sequence[str], blocks: Iterable[bytes]
+    connection: sa.Connection,
+    table: str,
+    columns: Sequence[str],
+    blocks: Iterable[bytes],
+    drop_last: int = 0,
 ) -> int:
-    """COPY CSV ``blocks`` (whole lines, no header) into ``table``; returns the rows copied."""
+    """COPY CSV ``blocks`` (whole lines, no header) into ``table``, without each line's last
+    ``drop_last`` cells; returns the rows copied."""
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor:
         with cursor.copy(copy_statement(table, columns, COPY_CSV)) as copy:
             for block in blocks:
+                if drop_last:
+                    block = drop_trailing_cells(block, drop_last)
                 copy.write(whole_floats_as_integers(block))
         return cursor.rowcount
 
