@@ -61,7 +61,11 @@ QUEUE_CHUNKS = 16
 FIELD_COLUMNS = {"Date": "date", "Code": "code", **BAR_COLUMNS}
 NUMERIC_FIELDS = frozenset(f.source for f in SPEC.columns if f.type.python is not str)
 NUMERIC_FIELDS = NUMERIC_FIELDS - {"Date"}
-CODE_LIKE = all(f.type.name.startswith(("VARCHAR", "DATE")) for f in SPEC.columns)
+CODE_LIKE = all(
+    f.type.name.startswith(("VARCHAR", "DATE"))
+    for f in SPEC.columns
+    if f.type.python in (str, dt.date)
+)
 """Every text column of the bars holds codes or dates: the COPY rewrite is safe (csv_stream)."""
 
 
@@ -149,9 +153,12 @@ _END = object()
 class _Feed(threading.Thread):
     """Gets each month's URL and streams its file into a bounded queue, in month order."""
 
-    def __init__(self, client: JQuantsClient, months: Sequence[Month], stop: threading.Event):
+    def __init__(
+        self, client: JQuantsClient, months: Sequence[Month], stop: threading.Event, dialect: str
+    ):
         super().__init__(name="daily-bars-bulk-download", daemon=True)
         self.client = client
+        self.dialect = dialect
         self.months = [m for m in months if m.unchanged_rows is None]
         self.stop = stop
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
@@ -171,8 +178,18 @@ class _Feed(threading.Thread):
         try:
             for month in self.months:
                 try:
-                    for chunk in downloader.chunks(month.file):
-                        if not self._put(chunk):
+                    # Header first, then whole-line blocks, already rewritten for COPY when
+                    # the COPY path applies: this thread's Python work overlaps the write.
+                    fields, blocks = csv_stream.split_header(downloader.chunks(month.file))
+                    if not self._put(("header", fields)):
+                        return
+                    plan = copy_plan(fields, self.dialect)
+                    for block in blocks:
+                        if plan is not None:
+                            if plan[1]:
+                                block = csv_stream.drop_trailing_cells(block, plan[1])
+                            block = csv_stream.whole_floats_as_integers(block)
+                        if not self._put(block):
                             return
                 except BaseException as exc:  # handed to the writer, which fails the month
                     self._put(exc)
@@ -182,8 +199,9 @@ class _Feed(threading.Thread):
         finally:
             downloader.close()
 
-    def chunks(self) -> Iterator[bytes]:
-        """The next month's decompressed chunks (raises what the download raised)."""
+    def chunks(self) -> Iterator[Any]:
+        """The next month's header (``("header", fields)``), then its blocks of whole lines
+        (raises what the download raised)."""
         while True:
             item = self.queue.get()
             if item is _END:
@@ -203,20 +221,31 @@ def _typed(name: str) -> sa.Table:
     return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in daily_bars.columns))
 
 
-def _write(connection: sa.Connection, target: str, key: str, chunks: Iterator[bytes]) -> int:
-    fields, blocks = csv_stream.split_header(chunks)
-    if "Date" not in fields or "Code" not in fields:
-        raise BulkFileError(key, f"header {fields} lacks Date or Code")
+def copy_plan(fields: Sequence[str], dialect: str) -> tuple[list[str], int] | None:
+    """The COPY columns of a file's header and how many trailing cells to drop; None when the
+    rows must go through the per-row path (SQLite, or unknown fields between known ones)."""
     known = [f for f in fields if f in FIELD_COLUMNS]
     # Fields the table does not keep (MktCap, ExRT) may only trail the known ones for COPY.
-    trailing = fields[len(known) :] if fields[: len(known)] == known else None
-    if connection.dialect.name == "postgresql" and CODE_LIKE and trailing is not None:
-        columns = [FIELD_COLUMNS[f] for f in known]
-        return csv_stream.copy_stream(connection, target, columns, blocks, len(trailing))
+    if dialect != "postgresql" or not CODE_LIKE or fields[: len(known)] != known:
+        return None
+    return [FIELD_COLUMNS[f] for f in known], len(fields) - len(known)
+
+
+def _write(connection: sa.Connection, target: str, key: str, items: Iterator[Any]) -> int:
+    """Write one month from the feed: COPY of the ready blocks, or per-row batches."""
+    head = next(items, None)
+    if not isinstance(head, tuple) or head[0] != "header":
+        raise BulkFileError(key, "the file is empty (no header row)")
+    fields = head[1]
+    if "Date" not in fields or "Code" not in fields:
+        raise BulkFileError(key, f"header {fields} lacks Date or Code")
+    dialect = connection.dialect.name
+    plan = copy_plan(fields, dialect)
+    if plan is not None:
+        return csv_stream.copy_stream(connection, target, plan[0], items, rewrite=False)
     # SQLite, or unknown fields in between (left out, as the REST path does).
     written = 0
-    dialect = connection.dialect.name
-    for batch in csv_stream.records(fields, blocks, NUMERIC_FIELDS):
+    for batch in csv_stream.records(fields, items, NUMERIC_FIELDS):
         prepared = rows.prepare(rows.bar_page(batch), dialect)
         written += bulk_writer.insert_rows(connection, prepared, target)
     return written
@@ -258,23 +287,15 @@ def _summarize(
         sa.select(c.date, c.code).where(in_month, c.adjustment_factor != 1).order_by(c.date, c.code)
     ):
         splits.setdefault(day, []).append(code)
-    numbered = (
-        sa.select(
-            *(c[name] for name in ("date", *PREVIEW_COLUMNS)),
-            sa.func.row_number().over(partition_by=c.date, order_by=c.code).label("n"),
-        )
-        .where(in_month)
-        .subquery()
-    )
     previews: dict[dt.date, list[dict[str, Any]]] = {}
-    for row in connection.execute(
-        sa.select(numbered)
-        .where(numbered.c.n <= PREVIEW_ROWS)
-        .order_by(numbered.c.date, numbered.c.n)
-    ):
-        mapping = dict(row._mapping)
-        mapping.pop("n")
-        previews.setdefault(mapping["date"], []).append(mapping)
+    columns = [c[name] for name in ("date", *PREVIEW_COLUMNS)]
+    for day in sorted(per_day):  # primary-key range scans, ten rows each
+        previews[day] = [
+            dict(row._mapping)
+            for row in connection.execute(
+                sa.select(*columns).where(c.date == day).order_by(c.code).limit(PREVIEW_ROWS)
+            )
+        ]
     total = connection.execute(
         sa.select(sa.func.count()).select_from(table).where(in_month)
     ).scalar_one()
@@ -338,7 +359,7 @@ class BulkMonths:
         return JQuantsClient(self.jquants.api_key, self.settings, stop=self.stop)
 
     def load(self, months: Sequence[Month], hol_divs: Mapping[dt.date, str]) -> Iterator[DayResult]:
-        feed = _Feed(self.client(), months, self.stop)
+        feed = _Feed(self.client(), months, self.stop, self.engine.dialect.name)
         writer_client = self.client()
         feed.start()
         try:

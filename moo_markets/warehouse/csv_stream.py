@@ -110,16 +110,21 @@ def copy_stream(
     columns: Sequence[str],
     blocks: Iterable[bytes],
     drop_last: int = 0,
+    rewrite: bool = True,
 ) -> int:
     """COPY CSV ``blocks`` (whole lines, no header) into ``table``, without each line's last
-    ``drop_last`` cells; returns the rows copied."""
+    ``drop_last`` cells; returns the rows copied. ``rewrite=False``: the blocks were
+    already rewritten (:func:`drop_trailing_cells`, :func:`whole_floats_as_integers`), e.g.
+    on another thread."""
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor:
         with cursor.copy(copy_statement(table, columns, COPY_CSV)) as copy:
             for block in blocks:
-                if drop_last:
-                    block = drop_trailing_cells(block, drop_last)
-                copy.write(whole_floats_as_integers(block))
+                if rewrite:
+                    if drop_last:
+                        block = drop_trailing_cells(block, drop_last)
+                    block = whole_floats_as_integers(block)
+                copy.write(block)
         return cursor.rowcount
 
 

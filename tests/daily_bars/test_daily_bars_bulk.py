@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from moo_markets.daily_bars import checks, store
 from moo_markets.daily_bars.assets import daily_bars
-from moo_markets.daily_bars.bulk import whole_months
+from moo_markets.daily_bars.bulk import copy_plan, whole_months
 from moo_markets.jquants import bulk as jquants_bulk
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.resource import WarehouseResource
@@ -109,6 +109,15 @@ def test_whole_months_of_a_range() -> None:
     assert whole_months(days) == [dt.date(2026, 8, 1), dt.date(2026, 9, 1)]
     assert whole_months(days[1:40]) == [dt.date(2026, 8, 1)]
     assert whole_months([dt.date(2026, 9, 1)]) == []
+
+
+def test_bars_files_take_the_copy_path_on_postgresql() -> None:
+    """Whole files stream into COPY (fields the table does not keep trail and are cut off);
+    only SQLite or unknown fields in between go row by row."""
+    header = ["Date", "Code", "O", "Vo", "MktCap", "ExRT"]
+    assert copy_plan(header, "postgresql") == (["date", "code", "open", "volume"], 2)
+    assert copy_plan(header, "sqlite") is None
+    assert copy_plan(["Date", "MktCap", "Code"], "postgresql") is None
 
 
 def test_bulk_backfill_stores_exactly_the_rest_rows(
