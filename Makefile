@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets bench-read clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets bench-read bench-history clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench-datasets: install
 ## the Parquet export (needs MOO_MARKETS_TEST_POSTGRES_URL or a local server).
 bench-read: install
 	$(BIN)/python bench/read.py
+
+## Five years of daily bars from bulk files into PostgreSQL at the Light plan (heavy, minutes).
+bench-history: install
+	$(BIN)/python bench/history.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

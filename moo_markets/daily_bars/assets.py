@@ -30,7 +30,7 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
-from moo_markets.daily_bars import calendar, checks, ingest, store
+from moo_markets.daily_bars import bulk, calendar, checks, store
 from moo_markets.daily_bars.ingest import DayResult
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, partition_date, partition_key
 from moo_markets.jobs import JQUANTS_POOL, stop_is_final
@@ -75,6 +75,16 @@ class DailyBarsConfig(dg.Config):
         description="Business days fetched ahead of the one being written (a few MB each; "
         "bounds memory). Slack for a slow write or commit, so no pacer slot goes unused; "
         "at least fetch_concurrency.",
+    )
+    use_bulk_files: bool = Field(
+        default=True,
+        description="Load whole months of the range from J-Quants' monthly bulk files (one "
+        "request per month instead of one per day; Light plan and up). Off: every day by REST.",
+    )
+    reload_unchanged_bulk_files: bool = Field(
+        default=False,
+        description="Download a month's bulk file again even when the stored month came from "
+        "the same file (same LastModified) and still holds its rows.",
     )
     always_refetch_splits: bool = Field(
         default=False,
@@ -125,12 +135,16 @@ def daily_bars(
             if partition_key(day) in done and store.is_business_day(hol_divs[day]):
                 with warehouse.engine.connect() as connection:
                     checked.add_day(connection, day)
-    totals = {"rows": 0, "requests": 0, "retries": 0, "rate_limited": 0, "splits": 0}
-    for result in ingest.ingest_days(
+    totals = {"rows": 0, "requests": 0, "retries": 0, "rate_limited": 0, "splits": 0, "bulk": 0}
+    for result in bulk.ingest_range(
         [d for d in days if partition_key(d) not in done],
         hol_divs,
         jquants=jquants,
         engine=warehouse.engine,
+        use_bulk=config.use_bulk_files,
+        reload_unchanged=config.reload_unchanged_bulk_files,
+        run_id=context.run_id,
+        log=context.log,
         prefetch=config.prefetch_days,
         fetch_concurrency=config.fetch_concurrency,
         always_refetch_splits=config.always_refetch_splits,
@@ -153,9 +167,11 @@ def daily_bars(
         totals["retries"] += result.retries
         totals["rate_limited"] += result.rate_limited
         totals["splits"] += len(result.split_codes)
+        totals["bulk"] += result.source == "bulk" and result.session
     context.log.info(
         f"{len(days)} day(s), {len(checked.days)} session(s), {totals['rows']} rows, "
-        f"{totals['splits']} split(s); bars requests {totals['requests']} "
+        f"{totals['splits']} split(s), {totals['bulk']} session(s) from bulk files; "
+        f"bars requests {totals['requests']} "
         f"(retries {totals['retries']}, 429s {totals['rate_limited']}) in "
         f"{time.monotonic() - started:.1f}s"
     )
@@ -190,9 +206,14 @@ def day_metadata(result: DayResult) -> dict[str, object]:
     A non-business day says "no session" and carries no numbers, so the plots
     show sessions only instead of dropping to zero every weekend.
     """
+    source: dict[str, object] = {"source": result.source}
+    if result.bulk_file:
+        source["bulk_file"] = result.bulk_file
+        source["bulk_unchanged"] = result.bulk_unchanged
     if not result.session:
-        return {"session": "no session", "hol_div": result.hol_div, "requests": 0}
+        return {"session": "no session", "hol_div": result.hol_div, "requests": 0, **source}
     return {
+        **source,
         "session": SESSION_NAMES.get(result.hol_div or "", "session"),
         "hol_div": result.hol_div,
         "dagster/row_count": result.rows,

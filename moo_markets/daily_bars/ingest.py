@@ -80,6 +80,12 @@ class DayResult:
     write_seconds: float = 0.0
     seconds: float = 0.0
     preview: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "rest"
+    """Where the day's rows came from: "rest" (one request per day) or "bulk" (a monthly
+    file, ``bulk.py``)."""
+    bulk_file: str | None = None
+    bulk_unchanged: bool = False
+    """A bulk day whose file was already loaded, unchanged (not downloaded again)."""
 
 
 @dataclass
@@ -228,12 +234,15 @@ def ingest_days(
     prefetch: int = 4,
     fetch_concurrency: int = 2,
     always_refetch_splits: bool = False,
+    first_day: dt.date | None = None,
 ) -> Iterator[DayResult]:
     """Fetch and store ``days`` in order, yielding each day's result once it is committed.
 
     ``hol_divs`` must hold every day (the caller refreshes the calendar first).
     A failure stops the loop: days already yielded stay committed, the failing
-    day's transaction is rolled back.
+    day's transaction is rolled back. ``first_day``: the first day of the whole run when
+    ``days`` are only part of it (the rest came from bulk files): rows before it are the
+    ones a split makes stale.
     """
     days = sorted(days)
     if not days:
@@ -241,7 +250,7 @@ def ingest_days(
     if prefetch < 1 or fetch_concurrency < 1:
         raise ValueError("prefetch and fetch_concurrency must be >= 1")
     prefetch = max(prefetch, fetch_concurrency)
-    fetch = _Fetcher(jquants, engine, days[0], always_refetch_splits)
+    fetch = _Fetcher(jquants, engine, min(first_day or days[0], days[0]), always_refetch_splits)
     upcoming = iter(days)
     pending: deque[tuple[dt.date, Future[_Fetched] | None]] = deque()
     in_flight = 0

@@ -8,6 +8,7 @@ SPEC = DatasetSpec(
     name="breakdown",
     catalog_id=17,
     path="/markets/breakdown",
+    bulk=True,
     title="売買内訳取得 (trading breakdown)",
     description="Fetches the day's trading breakdown per issue (/markets/breakdown): long, "
     "short and margin selling and buying, value and volume; business days only.",

@@ -45,6 +45,7 @@ SPEC = DatasetSpec(
     name="daily_bars",
     catalog_id=2,
     path="/equities/bars/daily",
+    bulk=True,
     title="日足データ取得 (daily bars)",
     description="Fetches the day's J-Quants daily bars (/equities/bars/daily) for every issue, "
     "business days only, and refetches the history of codes that split.",

@@ -20,6 +20,7 @@ SPEC = DatasetSpec(
     name="dividends",
     catalog_id=16,
     path="/fins/dividend",
+    bulk=True,
     title="配当金情報取得 (dividends)",
     description="Fetches the dividend notices published on a date (/fins/dividend): rates, "
     "record, ex and payment dates; corrections are notices of their own.",

@@ -9,6 +9,7 @@ SPEC = DatasetSpec(
     name="earnings_dates",
     catalog_id=6,
     path="/fins/earnings-date",
+    bulk=True,
     title="決算発表予定日取得 (earnings dates)",
     description="Fetches the earnings announcement dates published on a date "
     "(/fins/earnings-date); a changed date is a new row.",

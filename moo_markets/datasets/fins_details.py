@@ -9,6 +9,7 @@ SPEC = DatasetSpec(
     name="fins_details",
     catalog_id=15,
     path="/fins/details",
+    bulk=True,
     title="財務諸表取得 (financial statement details)",
     description="Fetches the balance sheets, income and cash-flow statements disclosed on a "
     "date (/fins/details), one row per disclosure number, the statement items as JSON.",

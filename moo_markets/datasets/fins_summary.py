@@ -25,6 +25,7 @@ SPEC = DatasetSpec(
     name="fins_summary",
     catalog_id=4,
     path="/fins/summary",
+    bulk=True,
     title="決算短信サマリー取得 (financial statements)",
     description="Fetches the financial statement summaries disclosed on a date (/fins/summary): "
     "results, forecasts and dividends, one row per disclosure number (DiscNo).",

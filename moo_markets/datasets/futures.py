@@ -20,6 +20,7 @@ SPEC = DatasetSpec(
     name="futures",
     catalog_id=18,
     path="/derivatives/bars/daily/futures",
+    bulk=True,
     title="先物四本値取得 (futures)",
     description="Fetches the day's bars of every futures contract "
     "(/derivatives/bars/daily/futures): sessions, volume, open interest, settlement.",

@@ -6,6 +6,7 @@ SPEC = DatasetSpec(
     name="indices",
     catalog_id=9,
     path="/indices/bars/daily",
+    bulk=True,
     title="指数四本値取得 (indices)",
     description="Fetches the day's open, high, low and close of every index "
     "(/indices/bars/daily: TOPIX, sector, size, style and REIT indices); business days only.",

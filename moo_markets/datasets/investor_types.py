@@ -12,6 +12,7 @@ SPEC = DatasetSpec(
     name="investor_types",
     catalog_id=8,
     path="/equities/investor-types",
+    bulk=True,
     title="投資部門別売買状況取得 (investor types)",
     description="Fetches the trading by investor type published during a week "
     "(/equities/investor-types), thousand yen per section and investor type.",

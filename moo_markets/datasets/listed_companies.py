@@ -11,6 +11,7 @@ SPEC = DatasetSpec(
     name="listed_companies",
     catalog_id=1,
     path="/equities/master",
+    bulk=True,
     title="上場企業情報取得 (listed companies)",
     description="Fetches the J-Quants listed-company master (/equities/master) for a date "
     "and stores it as that date's snapshot.",

@@ -24,6 +24,7 @@ SPEC = DatasetSpec(
     name="margin_alerts",
     catalog_id=11,
     path="/markets/margin-alert",
+    bulk=True,
     title="日々公表信用取引残高取得 (margin alerts)",
     description="Fetches the margin balances published on a date for issues under daily "
     "publication (/markets/margin-alert), with the reasons of the publication.",

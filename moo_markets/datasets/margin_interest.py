@@ -20,6 +20,7 @@ SPEC = DatasetSpec(
     name="margin_interest",
     catalog_id=10,
     path="/markets/margin-interest",
+    bulk=True,
     title="信用取引残高取得 (margin interest)",
     description="Fetches the margin buying and selling balances of an application date "
     "(/markets/margin-interest): shares and values, negotiable and standardized.",

@@ -21,6 +21,7 @@ SPEC = DatasetSpec(
     name="options",
     catalog_id=19,
     path="/derivatives/bars/daily/options",
+    bulk=True,
     title="オプション四本値取得 (options)",
     description="Fetches the day's bars of every option contract "
     "(/derivatives/bars/daily/options): index, JGB and equity options with IV and settlement.",

@@ -21,6 +21,7 @@ SPEC = DatasetSpec(
     name="options_225",
     catalog_id=14,
     path="/derivatives/bars/daily/options/225",
+    bulk=True,
     title="日経225オプション四本値取得 (Nikkei 225 options)",
     description="Fetches the day's Nikkei 225 option bars (/derivatives/bars/daily/options/225): "
     "whole day, night and day sessions, volume, open interest, settlement, IV.",

@@ -6,6 +6,7 @@ SPEC = DatasetSpec(
     name="short_ratio",
     catalog_id=12,
     path="/markets/short-ratio",
+    bulk=True,
     title="業種別空売り比率取得 (short ratio)",
     description="Fetches the day's selling value by 33-sector (/markets/short-ratio): long "
     "sales, short sales with and without price restrictions; business days only.",

@@ -10,6 +10,7 @@ SPEC = DatasetSpec(
     name="short_sale_reports",
     catalog_id=13,
     path="/markets/short-sale-report",
+    bulk=True,
     title="空売り残高報告取得 (short sale reports)",
     description="Fetches the short position reports disclosed on a date "
     "(/markets/short-sale-report): seller, fund, ratio to shares outstanding and shares.",

@@ -282,6 +282,10 @@ class DatasetSpec:
     express (``listed_companies``: a snapshot for a configured date; ``daily_bars``: split
     refetch, the COPY write path, the calendar). Its table, fields and catalog entry still
     come from the spec. None: the generic asset of ``moo_markets.ingest``."""
+    bulk: bool = False
+    """J-Quants publishes this dataset as monthly bulk files (``/bulk/list``; gzip CSV with the
+    REST fields, Light plan and up): a backfill of whole months may load them instead of one
+    request per partition (docs/jquants-datasets.md, "Bulk files")."""
     extra_asset_keys: tuple[str, ...] = ()
     """Further assets whose runs belong to this dataset's job (daily_bars: the calendar)."""
 

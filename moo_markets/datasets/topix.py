@@ -6,6 +6,7 @@ SPEC = DatasetSpec(
     name="topix",
     catalog_id=5,
     path="/indices/bars/daily/topix",
+    bulk=True,
     title="TOPIX四本値取得 (TOPIX)",
     description="Fetches the day's TOPIX open, high, low and close (/indices/bars/daily/topix); "
     "business days only.",

@@ -6,6 +6,7 @@ SPEC = DatasetSpec(
     name="valuation",
     catalog_id=3,
     path="/equities/valuation",
+    bulk=True,
     title="バリュエーション取得 (valuation)",
     description="Fetches the day's J-Quants valuation indicators (/equities/valuation) for every "
     "issue: EPS, BPS, ROE, PER, PBR (actual and forecast) and market cap; business days only.",

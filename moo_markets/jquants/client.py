@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
+from moo_markets.jquants.bulk import BulkDownloader, BulkFile, parse_listing
 from moo_markets.jquants.errors import (
     JQuantsError,
     JQuantsRequestError,
@@ -147,6 +148,20 @@ class JQuantsClient:
     ) -> list[Row]:
         """``/markets/calendar`` rows ``{"Date", "HolDiv"}``."""
         return self.fetch_all(self.CALENDAR, {"from": from_, "to": to})
+
+    def bulk_list(
+        self, endpoint: str, from_: dt.date | str | None = None, to: dt.date | str | None = None
+    ) -> list[BulkFile]:
+        """``/bulk/list?endpoint=``: the endpoint's bulk files (``from``/``to`` as
+        ``YYYY-MM`` or dates), oldest first; see :mod:`moo_markets.jquants.bulk`."""
+        query = {"endpoint": endpoint, "from": from_, "to": to}
+        return parse_listing(
+            self.get("bulk/list", {k: _format_param(v) for k, v in query.items() if v is not None})
+        )
+
+    def bulk_downloader(self) -> BulkDownloader:
+        """Streams bulk files (a session of its own, without the key)."""
+        return BulkDownloader(self)
 
     def dataset_pages(self, path: str, params: Params) -> Iterator[list[Row]]:
         """Any declared dataset (``moo_markets.datasets``): its spec owns path and query."""

@@ -18,6 +18,7 @@ Each of them, and the trading calendar, keeps its earlier versions in
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -135,4 +136,20 @@ schedule_overrides = Table(
     comment="Crons set at runtime (PUT /api/scheduler/jobs/:id/schedule, moo-markets schedule "
     "set); the code location reads them when it loads. No row: the environment or the "
     "catalog default applies",
+)
+
+bulk_files = Table(
+    "bulk_files",
+    metadata,
+    Column("key", String(512), primary_key=True, comment="J-Quants bulk file key"),
+    Column("endpoint", String(128), nullable=False, comment="e.g. /equities/bars/daily"),
+    Column("first_date", Date, nullable=False, comment="first day the file covers"),
+    Column("last_date", Date, nullable=False, comment="last day the file covers"),
+    Column("last_modified", TokyoDateTime(), nullable=False, comment="from /bulk/list"),
+    Column("size", BigInteger, comment="bytes (compressed), from /bulk/list"),
+    Column("rows", BigInteger, nullable=False, comment="rows stored from the file"),
+    Column("loaded_at", TokyoDateTime(), nullable=False),
+    Column("run_id", String(64), comment="Dagster run that loaded it"),
+    comment="J-Quants bulk files loaded into the warehouse; a file whose LastModified "
+    "changed since is loaded again",
 )

@@ -133,3 +133,12 @@ def test_column_names_and_every_declared_spec() -> None:
     for declared in SPECS:
         assert declared.table == declared.name
         assert all(len(f.column) <= 63 for f in declared.columns)  # PostgreSQL's limit
+
+
+def test_bulk_availability_matches_the_bulk_files_j_quants_serves() -> None:
+    """Every spec says whether monthly bulk files exist (the simulator follows the docs)."""
+    from moo_markets.datasets.registry import SPECS
+    from moo_markets.jquants_sim.bulk import BULK_ENDPOINTS
+
+    assert {s.path for s in SPECS if s.bulk} == set(BULK_ENDPOINTS) - {"/markets/calendar"}
+    assert not any(s.bulk for s in SPECS if s.path.endswith(("/am", "/earnings-calendar")))

@@ -1,7 +1,7 @@
 """Revisions and loads of every market-data table (issue 15).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 
 Rendered by ``python -m moo_markets.warehouse.render`` from the declared schema
 (``warehouse/revisions.py`` derives ``<table>_revisions`` and ``<table>_loads``
@@ -17,7 +17,7 @@ from alembic import op
 from moo_markets.warehouse.types import TokyoDateTime
 
 revision = "0006"
-down_revision = "0004"  # lead: rechain to 0005 at merge
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

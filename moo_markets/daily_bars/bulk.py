@@ -1,0 +1,549 @@
+"""Whole months of daily bars from J-Quants bulk files, at COPY speed.
+
+A backfill run's days (``assets.py``) are split into whole months that the plan's monthly
+bulk files cover and the rest (a partial month, the current month, a month whose file is
+not published yet), which go through the REST path (``ingest.py``) unchanged. Both yield
+the same :class:`~moo_markets.daily_bars.ingest.DayResult` per day, in date order, so the
+asset logs the same materializations, metadata and checks whichever way a day came.
+
+Why this shape:
+
+* One request per file (``/bulk/get``) instead of one per day: five years on the Light
+  plan are ~60 paced requests instead of ~1,225.
+* A producer thread gets each month's URL (paced, like every API call) and streams the
+  file decompressed into a small bounded queue; the writer thread COPYs from it. Download,
+  decompression and the next month's URL request overlap the database write, and memory
+  holds at most the queue (a few MB), never a whole file.
+* A month is written in ONE transaction through :func:`warehouse.replace.replacing`
+  (scope: the month's dates), then checked against the calendar (every session day has
+  rows, no row on a closed day or outside the month) before the commit. A corrupt or
+  truncated file, a row the database refuses or a failed check raise
+  :class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and the month's
+  transaction rolls back: nothing of it is half-written.
+* ``bulk_files`` remembers which file (key, LastModified) each month came from. A month
+  whose file is unchanged since it was loaded, with the same row count stored, is not
+  downloaded again (a re-run or resumed backfill is then nearly free); a file whose
+  LastModified changed is loaded again.
+* Splits: rows of a file are adjusted as of the file's publication, like REST rows of
+  today. As on the REST path, codes with ``AdjFactor != 1`` that have rows stored before
+  the run's first day get their history refetched (REST ``code=``) and rewritten, in the
+  month's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from psycopg import errors as pg_errors
+
+from moo_markets.daily_bars import rows, store
+from moo_markets.daily_bars.ingest import PREVIEW_ROWS, DayResult
+from moo_markets.daily_bars.partitions import is_partition_day
+from moo_markets.datasets.daily_bars import SPEC
+from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient, JQuantsResource
+from moo_markets.warehouse import bulk as bulk_writer
+from moo_markets.warehouse import csv_stream
+from moo_markets.warehouse.bulk_files import record_file
+from moo_markets.warehouse.replace import replacing
+from moo_markets.warehouse.schema import BAR_COLUMNS, bulk_files, daily_bars
+
+ENDPOINT = SPEC.path
+QUEUE_CHUNKS = 16
+"""Decompressed chunks (~1 MB each) buffered between download and write."""
+
+FIELD_COLUMNS = {"Date": "date", "Code": "code", **BAR_COLUMNS}
+NUMERIC_FIELDS = frozenset(f.source for f in SPEC.columns if f.type.python is not str)
+NUMERIC_FIELDS = NUMERIC_FIELDS - {"Date"}
+CODE_LIKE = all(
+    f.type.name.startswith(("VARCHAR", "DATE"))
+    for f in SPEC.columns
+    if f.type.python in (str, dt.date)
+)
+"""Every text column of the bars holds codes or dates: the COPY rewrite is safe (csv_stream)."""
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def whole_months(days: Sequence[dt.date]) -> list[dt.date]:
+    """First days of the months all of whose partition days (weekdays) are in ``days``."""
+    wanted = set(days)
+    months = sorted({d.replace(day=1) for d in days})
+    out = []
+    for month in months:
+        first, last = month_bounds(month)
+        span = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+        if all(d in wanted for d in span if is_partition_day(d)):
+            out.append(month)
+    return out
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month to take from a bulk file."""
+
+    file: BulkFile
+    first: dt.date
+    last: dt.date
+    days: tuple[dt.date, ...]
+    """The month's partition days (weekdays), in order."""
+    unchanged_rows: int | None = None
+    """Set when the stored month came from this very file (same LastModified): its row count."""
+
+
+def plan_months(
+    client: JQuantsClient, days: Sequence[dt.date], engine: sa.Engine, reload_unchanged: bool
+) -> list[Month]:
+    """The run's whole months that monthly bulk files cover (one ``/bulk/list`` request;
+    none when the run holds no whole month)."""
+    months = whole_months(days)
+    if not months:
+        return []
+    files = client.bulk_list(ENDPOINT, f"{months[0]:%Y-%m}", f"{months[-1]:%Y-%m}")
+    by_month = {f.month: f for f in files if f.month is not None}
+    wanted = set(days)
+    planned = [
+        Month(
+            by_month[m], *month_bounds(m), tuple(sorted(d for d in wanted if d.replace(day=1) == m))
+        )
+        for m in months
+        if m in by_month
+    ]
+    if reload_unchanged or not planned:
+        return planned
+    with engine.connect() as connection:
+        loaded = {
+            key: (modified, count)
+            for key, modified, count in connection.execute(
+                sa.select(bulk_files.c.key, bulk_files.c.last_modified, bulk_files.c.rows).where(
+                    bulk_files.c.key.in_([m.file.key for m in planned])
+                )
+            )
+        }
+        out = []
+        for month in planned:
+            known = loaded.get(month.file.key)
+            if known is not None and known[0] == month.file.last_modified:
+                stored = connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(daily_bars)
+                    .where(daily_bars.c.date.between(month.first, month.last))
+                ).scalar_one()
+                if stored == known[1]:
+                    month = Month(month.file, month.first, month.last, month.days, stored)
+            out.append(month)
+    return out
+
+
+# ---- the producer: URLs and downloads, ahead of the writer ---------------------------------
+
+_END = object()
+
+
+class _Feed(threading.Thread):
+    """Gets each month's URL and streams its file into a bounded queue, in month order."""
+
+    def __init__(
+        self, client: JQuantsClient, months: Sequence[Month], stop: threading.Event, dialect: str
+    ):
+        super().__init__(name="daily-bars-bulk-download", daemon=True)
+        self.client = client
+        self.dialect = dialect
+        self.months = [m for m in months if m.unchanged_rows is None]
+        self.stop = stop
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
+        self.requests = 0
+
+    def _put(self, item: Any) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        downloader = self.client.bulk_downloader()
+        try:
+            for month in self.months:
+                try:
+                    # Header first, then whole-line blocks, already rewritten for COPY when
+                    # the COPY path applies: this thread's Python work overlaps the write.
+                    fields, blocks = csv_stream.split_header(downloader.chunks(month.file))
+                    if not self._put(("header", fields)):
+                        return
+                    plan = copy_plan(fields, self.dialect)
+                    for block in blocks:
+                        if plan is not None:
+                            if plan[1]:
+                                block = csv_stream.drop_trailing_cells(block, plan[1])
+                            block = csv_stream.whole_floats_as_integers(block)
+                        if not self._put(block):
+                            return
+                except BaseException as exc:  # handed to the writer, which fails the month
+                    self._put(exc)
+                    return
+                if not self._put(_END):
+                    return
+        finally:
+            downloader.close()
+
+    def chunks(self) -> Iterator[Any]:
+        """The next month's header (``("header", fields)``), then its blocks of whole lines
+        (raises what the download raised)."""
+        while True:
+            item = self.queue.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+# ---- one month ---------------------------------------------------------------------------
+
+
+def _typed(name: str) -> sa.Table:
+    """The table ``replacing`` yielded, with daily_bars' column types (for the checks)."""
+    if name == daily_bars.name:
+        return daily_bars
+    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in daily_bars.columns))
+
+
+def copy_plan(fields: Sequence[str], dialect: str) -> tuple[list[str], int] | None:
+    """The COPY columns of a file's header and how many trailing cells to drop; None when the
+    rows must go through the per-row path (SQLite, or unknown fields between known ones)."""
+    known = [f for f in fields if f in FIELD_COLUMNS]
+    # Fields the table does not keep (MktCap, ExRT) may only trail the known ones for COPY.
+    if dialect != "postgresql" or not CODE_LIKE or fields[: len(known)] != known:
+        return None
+    return [FIELD_COLUMNS[f] for f in known], len(fields) - len(known)
+
+
+def _write(connection: sa.Connection, target: str, key: str, items: Iterator[Any]) -> int:
+    """Write one month from the feed: COPY of the ready blocks, or per-row batches."""
+    head = next(items, None)
+    if not isinstance(head, tuple) or head[0] != "header":
+        raise BulkFileError(key, "the file is empty (no header row)")
+    fields = head[1]
+    if "Date" not in fields or "Code" not in fields:
+        raise BulkFileError(key, f"header {fields} lacks Date or Code")
+    dialect = connection.dialect.name
+    plan = copy_plan(fields, dialect)
+    if plan is not None:
+        return csv_stream.copy_stream(connection, target, plan[0], items, rewrite=False)
+    # SQLite, or unknown fields in between (left out, as the REST path does).
+    written = 0
+    for batch in csv_stream.records(fields, items, NUMERIC_FIELDS):
+        prepared = rows.prepare(rows.bar_page(batch), dialect)
+        written += bulk_writer.insert_rows(connection, prepared, target)
+    return written
+
+
+@dataclass
+class _Summary:
+    per_day: dict[dt.date, tuple[int, int, int]]
+    """day -> (rows, codes, no-trade rows)."""
+    splits: dict[dt.date, list[str]]
+    previews: dict[dt.date, list[dict[str, Any]]]
+    total: int
+
+
+def _summarize(
+    connection: sa.Connection, table: sa.Table, first: dt.date, last: dt.date
+) -> _Summary:
+    c = table.c
+    in_month = c.date.between(first, last)
+    per_day: dict[dt.date, tuple[int, int, int]] = {}
+    empty_codes = 0
+    for day, count, codes, no_trade, empty in connection.execute(
+        sa.select(
+            c.date,
+            sa.func.count(),
+            sa.func.count(sa.distinct(c.code)),
+            sa.func.coalesce(sa.func.sum(sa.case((c.volume.is_(None), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((c.code == "", 1), else_=0)), 0),
+        )
+        .where(in_month)
+        .group_by(c.date)
+    ):
+        per_day[day] = (count, codes, int(no_trade))
+        empty_codes += int(empty)
+    if empty_codes:
+        raise rows.BarDataError(f"{empty_codes} row(s) without a Code")
+    splits: dict[dt.date, list[str]] = {}
+    for day, code in connection.execute(
+        sa.select(c.date, c.code).where(in_month, c.adjustment_factor != 1).order_by(c.date, c.code)
+    ):
+        splits.setdefault(day, []).append(code)
+    previews: dict[dt.date, list[dict[str, Any]]] = {}
+    columns = [c[name] for name in ("date", *PREVIEW_COLUMNS)]
+    for day in sorted(per_day):  # primary-key range scans, ten rows each
+        previews[day] = [
+            dict(row._mapping)
+            for row in connection.execute(
+                sa.select(*columns).where(c.date == day).order_by(c.code).limit(PREVIEW_ROWS)
+            )
+        ]
+    total = connection.execute(
+        sa.select(sa.func.count()).select_from(table).where(in_month)
+    ).scalar_one()
+    return _Summary(per_day, splits, previews, total)
+
+
+PREVIEW_COLUMNS = (
+    "code", "open", "high", "low", "close", "volume", "turnover_value",
+    "adjustment_factor", "adj_close",
+)  # fmt: skip
+
+
+def _check_against_calendar(
+    month: Month, summary: _Summary, written: int, hol_divs: Mapping[dt.date, str]
+) -> None:
+    if summary.total != written:
+        raise BulkFileError(
+            month.file.key,
+            f"{written - summary.total} of its {written} rows lie outside {month.first:%Y-%m}",
+        )
+    for day, (count, codes, _) in summary.per_day.items():
+        if not store.is_business_day(hol_divs.get(day)):
+            raise BulkFileError(
+                month.file.key, f"{count} row(s) dated {day}, which is no session day"
+            )
+        if codes != count:
+            raise BulkFileError(month.file.key, f"duplicate codes on {day}")
+    missing = [
+        d for d in month.days if store.is_business_day(hol_divs[d]) and d not in summary.per_day
+    ]
+    if missing:
+        raise BulkFileError(
+            month.file.key,
+            f"no rows for session day(s) {', '.join(map(str, missing[:5]))}: the file is incomplete",
+        )
+
+
+# ---- the months of a run ------------------------------------------------------------------
+
+
+class BulkMonths:
+    """Loads consecutive :class:`Month` s in order, yielding each day's result once committed."""
+
+    def __init__(
+        self,
+        jquants: JQuantsResource,
+        engine: sa.Engine,
+        first_day: dt.date,
+        run_id: str | None = None,
+    ) -> None:
+        self.jquants = jquants
+        self.settings = jquants.settings()
+        self.engine = engine
+        self.first_day = first_day
+        self.run_id = run_id
+        self.stop = threading.Event()
+        with engine.connect() as connection:
+            self.has_earlier_rows = store.latest_date_before(connection, first_day) is not None
+
+    def client(self) -> JQuantsClient:
+        return JQuantsClient(self.jquants.api_key, self.settings, stop=self.stop)
+
+    def load(self, months: Sequence[Month], hol_divs: Mapping[dt.date, str]) -> Iterator[DayResult]:
+        feed = _Feed(self.client(), months, self.stop, self.engine.dialect.name)
+        writer_client = self.client()
+        feed.start()
+        try:
+            for month in months:
+                yield from self._month(month, feed, writer_client, hol_divs)
+        finally:
+            self.stop.set()
+            feed.join(timeout=5)
+            feed.client.close()
+            writer_client.close()
+
+    def _month(
+        self, month: Month, feed: _Feed, client: JQuantsClient, hol_divs: Mapping[dt.date, str]
+    ) -> Iterator[DayResult]:
+        started = time.monotonic()
+        before = (client.stats.requests, client.stats.retries, client.stats.rate_limited)
+        feed_requests = feed.client.stats.requests
+        key = month.file.key
+        refetched: list[str] = []
+        rewritten = 0
+        if month.unchanged_rows is not None:
+            with self.engine.connect() as connection:
+                summary = _summarize(connection, daily_bars, month.first, month.last)
+            write_seconds = 0.0
+        else:
+            try:
+                with self.engine.begin() as connection:
+                    scope = daily_bars.c.date.between(month.first, month.last)
+                    with replacing(connection, daily_bars, scope) as target:
+                        written = _write(connection, target, key, feed.chunks())
+                        summary = _summarize(connection, _typed(target), month.first, month.last)
+                        _check_against_calendar(month, summary, written, hol_divs)
+                    split_codes = sorted({c for codes in summary.splits.values() for c in codes})
+                    refetched = self._codes_to_refetch(connection, split_codes)
+                    histories = [
+                        rows.prepare(rows.bar_page(page, code=code), connection.dialect.name)
+                        for code in refetched
+                        for page in client.daily_bars_history(code)
+                    ]
+                    rewritten = store.rewrite_history(connection, histories)
+                    record_file(
+                        connection,
+                        ENDPOINT,
+                        month.file,
+                        month.first,
+                        month.last,
+                        written,
+                        self.run_id,
+                    )
+            except BulkFileError:
+                raise
+            except (rows.BarDataError, csv_stream.CsvFormatError, UnicodeDecodeError) as exc:
+                raise BulkFileError(
+                    key, f"{exc}; nothing of {month.first:%Y-%m} was written"
+                ) from None
+            except (sa.exc.DBAPIError, pg_errors.Error) as exc:
+                detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+                raise BulkFileError(
+                    key,
+                    f"rows refused by the database ({detail}); nothing of {month.first:%Y-%m} was written",
+                ) from None
+            write_seconds = time.monotonic() - started
+        yield from self._results(
+            month,
+            summary,
+            hol_divs,
+            refetched,
+            rewritten,
+            write_seconds,
+            client,
+            before,
+            feed,
+            feed_requests,
+        )
+
+    def _codes_to_refetch(self, connection: sa.Connection, splits: list[str]) -> list[str]:
+        if not splits or not self.has_earlier_rows:
+            return []
+        return sorted(store.codes_stored_before(connection, splits, self.first_day))
+
+    def _results(
+        self,
+        month: Month,
+        summary: _Summary,
+        hol_divs: Mapping[dt.date, str],
+        refetched: list[str],
+        rewritten: int,
+        write_seconds: float,
+        client: JQuantsClient,
+        before: tuple[int, int, int],
+        feed: _Feed,
+        feed_requests: int,
+    ) -> Iterator[DayResult]:
+        sessions = [d for d in month.days if store.is_business_day(hol_divs[d])]
+        share = write_seconds / max(len(sessions), 1)
+        requests = client.stats.requests - before[0]
+        if month.unchanged_rows is None:
+            requests += 1  # its /bulk/get (sent by the download thread)
+        first_session = sessions[0] if sessions else None
+        for day in month.days:
+            hol_div = hol_divs[day]
+            base = dict(
+                source="bulk",
+                bulk_file=month.file.key,
+                bulk_unchanged=month.unchanged_rows is not None,
+            )
+            if not store.is_business_day(hol_div):
+                yield DayResult(day=day, hol_div=hol_div, session=False, **base)
+                continue
+            count, codes, no_trade = summary.per_day.get(day, (0, 0, 0))
+            split_codes = summary.splits.get(day, [])
+            yield DayResult(
+                day=day,
+                hol_div=hol_div,
+                session=True,
+                rows=count,
+                codes=codes,
+                no_trade=no_trade,
+                split_codes=split_codes,
+                refetched_codes=[c for c in refetched if c in split_codes],
+                history_rows_rewritten=rewritten if day == first_session else 0,
+                requests=requests if day == first_session else 0,
+                retries=(client.stats.retries - before[1]) if day == first_session else 0,
+                rate_limited=(client.stats.rate_limited - before[2]) if day == first_session else 0,
+                write_seconds=share,
+                preview=summary.previews.get(day, []),
+                **base,
+            )
+
+
+# ---- a run: bulk months and REST days, in date order ----------------------------------------
+
+
+def ingest_range(
+    days: Sequence[dt.date],
+    hol_divs: Mapping[dt.date, str],
+    *,
+    jquants: JQuantsResource,
+    engine: sa.Engine,
+    use_bulk: bool = True,
+    reload_unchanged: bool = False,
+    run_id: str | None = None,
+    log: Any = None,
+    **rest_options: Any,
+) -> Iterator[DayResult]:
+    """Every day of ``days`` in date order: whole months from bulk files where the plan has
+    them, the rest by REST (:func:`ingest.ingest_days` with ``rest_options``)."""
+    from moo_markets.daily_bars import ingest
+    from moo_markets.jquants import JQuantsRequestError
+
+    days = sorted(days)
+    if not days:
+        return
+    months: list[Month] = []
+    if use_bulk and jquants.effective_plan() != "free" and whole_months(days):
+        with JQuantsClient(jquants.api_key, jquants.settings()) as client:
+            try:
+                months = plan_months(client, days, engine, reload_unchanged)
+            except JQuantsRequestError as exc:  # e.g. a plan without bulk files: REST it is
+                if log is not None:
+                    log.warning(f"bulk files not available ({exc}); every day goes by REST")
+    if log is not None and months:
+        unchanged = sum(1 for m in months if m.unchanged_rows is not None)
+        log.info(
+            f"{len(months)} whole month(s) from bulk files ({unchanged} unchanged since loaded), "
+            f"{len(days) - sum(len(m.days) for m in months)} day(s) by REST"
+        )
+    by_day = {d: m for m in months for d in m.days}
+    segments: list[tuple[str, list[Any]]] = []
+    for day in days:
+        month = by_day.get(day)
+        kind = "rest" if month is None else "bulk"
+        if not segments or segments[-1][0] != kind:
+            segments.append((kind, []))
+        items = segments[-1][1]
+        if kind == "rest":
+            items.append(day)
+        elif not items or items[-1] is not month:
+            items.append(month)
+    loader = BulkMonths(jquants, engine, days[0], run_id) if months else None
+    for kind, items in segments:
+        if kind == "rest":
+            yield from ingest.ingest_days(
+                items, hol_divs, jquants=jquants, engine=engine, first_day=days[0], **rest_options
+            )
+        elif loader is not None:
+            yield from loader.load(items, hol_divs)
