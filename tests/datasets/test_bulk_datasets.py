@@ -73,11 +73,10 @@ def test_a_month_from_its_file_equals_rest(premium_sim, warehouse_url, name) -> 
         rows = load_file(get_engine(warehouse_url), c, spec, month_file(c, spec.path), "run-1")
     assert rows == len(expected)
     assert by_key(spec, stored(warehouse_url, spec)) == by_key(spec, expected)
-    # The same rows as the REST write path stores them (replace_partition per day).
+    # The same rows as the REST write path stores them (its upsert of the converted records).
     with get_engine(warehouse_url).begin() as connection:
         connection.execute(sa.delete(DATASET_TABLES[spec.name]))
-        for record in expected:
-            ingest_store.upsert(connection, spec, [record])
+        ingest_store.upsert(connection, spec, expected)
     rest_stored = stored(warehouse_url, spec)
     assert by_key(spec, rest_stored) == by_key(spec, expected)
     with get_engine(warehouse_url).connect() as connection:
