@@ -51,6 +51,34 @@ def pytest_collection_modifyitems(items) -> None:
         raise pytest.UsageError(f"tests using a Dagster stack must be marked e2e: {unmarked}")
 
 
+LOST_GROUPS = pytest.StashKey[set[str]]()
+
+
+def pytest_collection_finish(session) -> None:
+    """Under ``--dist loadgroup`` the controller groups tests only by the ``@group`` suffix
+    pytest-xdist's worker appends to node ids (in its own collection hook, after the one
+    above). If that rewrite stops working (pytest 9.2 with pytest-xdist 3.8,
+    pytest-dev/pytest-xdist#1386), every worker silently starts its own Dagster stack:
+    remember those tests, so they fail saying why instead of starting a second stack."""
+    lost = set()
+    if getattr(session.config.option, "loadgroup", False):  # pytest-xdist workers only
+        for item in session.items:
+            groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+            if groups and not item.nodeid.endswith("@" + "_".join(groups)):
+                lost.add(item.nodeid)
+    session.config.stash[LOST_GROUPS] = lost
+
+
+def pytest_runtest_setup(item) -> None:
+    if item.nodeid in item.config.stash.get(LOST_GROUPS, set()):
+        pytest.fail(
+            "pytest-xdist did not add this test's xdist_group to its node id, so --dist "
+            "loadgroup would start its Dagster stack on every worker (see the pytest pin "
+            "in pyproject.toml)",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
