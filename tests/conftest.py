@@ -11,11 +11,13 @@ Helpers shared by test files live in ``tests/support/``.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
+from support.dagster_processes import STACK_LOG_ENV
 from support.jquants_sim import SIM_API_KEY
 
 from moo_markets.jquants import JQuantsResource
@@ -49,6 +51,58 @@ def pytest_collection_modifyitems(items) -> None:
     ]
     if unmarked:
         raise pytest.UsageError(f"tests using a Dagster stack must be marked e2e: {unmarked}")
+
+
+LOST_GROUPS = pytest.StashKey[set[str]]()
+
+
+def pytest_collection_finish(session) -> None:
+    """Under ``--dist loadgroup`` the controller groups tests only by the ``@group`` suffix
+    pytest-xdist's worker appends to node ids (in its own collection hook, after the one
+    above). If that rewrite stops working (pytest 9.2 with pytest-xdist 3.8,
+    pytest-dev/pytest-xdist#1386), every worker silently starts its own Dagster stack:
+    remember those tests, so they fail saying why instead of starting a second stack."""
+    lost = set()
+    if getattr(session.config.option, "loadgroup", False):  # pytest-xdist workers only
+        for item in session.items:
+            groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+            if groups and not item.nodeid.endswith("@" + "_".join(groups)):
+                lost.add(item.nodeid)
+    session.config.stash[LOST_GROUPS] = lost
+
+
+def pytest_runtest_setup(item) -> None:
+    if item.nodeid in item.config.stash.get(LOST_GROUPS, set()):
+        pytest.fail(
+            "pytest-xdist did not add this test's xdist_group to its node id, so --dist "
+            "loadgroup would start its Dagster stack on every worker (see the pytest pin "
+            "in pyproject.toml)",
+            pytrace=False,
+        )
+
+
+def pytest_configure(config) -> None:
+    """The controller (or the only process) names the file stack starts are logged to;
+    pytest-xdist workers inherit it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        handle, path = tempfile.mkstemp(prefix="moo-markets-stack-starts-", suffix=".log")
+        os.close(handle)
+        os.environ[STACK_LOG_ENV] = path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Every Dagster stack the session started, with its worker: a stack shared by several
+    test files must appear once."""
+    path = os.environ.get(STACK_LOG_ENV)
+    if "PYTEST_XDIST_WORKER" in os.environ or not path or not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as log:
+        lines = log.read().splitlines()
+    os.unlink(path)
+    if lines:
+        terminalreporter.section("Dagster stacks started (worker, stack, start time)")
+        for line in lines:
+            terminalreporter.line(line)
 
 
 @pytest.fixture(scope="session")
@@ -184,48 +238,19 @@ def dagster_stack(tmp_path_factory, simulator):
     J-Quants is the session's simulator; ``listed_companies`` ticks every minute so
     schedule tests don't wait long. ``stack.warehouse_url`` is the warehouse.
     """
-    from support.dagster_processes import (
-        DagsterProcesses,
-        create_database,
-        drop_database,
-        write_instance,
-    )
+    from support.dagster_processes import private_stack
 
-    base = tmp_path_factory.mktemp("dagster_stack")
-    admin_url = os.environ.get(POSTGRES_ENV)
-    databases: list[str] = []
-    if admin_url:
-        storage_url = create_database(admin_url, "moo_dagster")
-        warehouse_url = create_database(admin_url, "moo_warehouse")
-        databases += [storage_url, warehouse_url]
-    else:
-        storage_url, warehouse_url = None, f"sqlite:///{base / 'warehouse.db'}"
-    home = base / "home"
-    write_instance(home, storage_url)
     env = {
-        "JQUANTS_API_KEY": SIM_API_KEY,
-        "JQUANTS_BASE_URL": simulator.base_url,
-        "JQUANTS_REQUESTS_PER_MINUTE": "6000",
-        "MOO_MARKETS_DATABASE_URL": warehouse_url,
         "MOO_MARKETS_LISTED_COMPANIES_CRON": "* * * * *",
-        "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "2",
         # One immediate step retry: runs of the catalog jobs exercise the retry policy (the
         # error text after retries are exhausted) without waiting out production's delays.
         # UI Materialize (__ASSET_JOB) runs have no retry policy: they fail at once.
         "MOO_MARKETS_STEP_RETRIES": "1",
         "MOO_MARKETS_STEP_RETRY_DELAY_SECONDS": "0",
     }
-    stack = DagsterProcesses(home, env, log_dir=base / "logs")
-    stack.warehouse_url = warehouse_url
-    stack.storage_url = storage_url
-    stack.start()
-    try:
+    base = tmp_path_factory.mktemp("dagster_stack")
+    with private_stack(base, simulator, env, name="dagster_stack (session)") as stack:
         yield stack
-    finally:
-        stack.stop()
-        dispose_engines()
-        for url in databases:
-            drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -13,20 +13,12 @@ does not reach it. One minute boundary is waited for, no more.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import time
 
 import pytest
 import sqlalchemy as sa
-from support.dagster_processes import (
-    DagsterProcesses,
-    create_database,
-    drop_database,
-    wait_for,
-    write_instance,
-)
-from support.jquants_sim import SIM_API_KEY
+from support.dagster_processes import DagsterProcesses, private_stack, wait_for
 from support.rest import BIN, api_process
 
 from moo_markets.core.catalog import LISTED_COMPANIES
@@ -56,34 +48,12 @@ query Ticks($selector: ScheduleSelector!) {
 
 @pytest.fixture
 def stack(tmp_path, simulator):
-    admin_url = os.environ.get("MOO_MARKETS_TEST_POSTGRES_URL")
-    databases: list[str] = []
-    if admin_url:
-        storage_url = create_database(admin_url, "moo_dagster")
-        warehouse_url = create_database(admin_url, "moo_warehouse")
-        databases += [storage_url, warehouse_url]
-    else:
-        storage_url, warehouse_url = None, f"sqlite:///{tmp_path / 'warehouse.db'}"
-    home = tmp_path / "home"
-    write_instance(home, storage_url)
     env = {
-        "JQUANTS_API_KEY": SIM_API_KEY,
-        "JQUANTS_BASE_URL": simulator.base_url,
-        "JQUANTS_REQUESTS_PER_MINUTE": "6000",
-        "MOO_MARKETS_DATABASE_URL": warehouse_url,
         "MOO_MARKETS_LISTED_COMPANIES_CRON": OLD_CRON,
         "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "1",
-        "MOO_MARKETS_STEP_RETRIES": "0",
     }
-    processes = DagsterProcesses(home, env, log_dir=tmp_path / "logs", code_server=True)
-    processes.warehouse_url = warehouse_url
-    processes.start()
-    try:
-        yield processes
-    finally:
-        processes.stop()
-        for url in databases:
-            drop_database(url)
+    with private_stack(tmp_path, simulator, env, name="cron change", code_server=True) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -18,19 +18,11 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from support.dagster_processes import (
-    DagsterProcesses,
-    create_database,
-    drop_database,
-    free_port,
-    wait_for,
-    write_instance,
-)
+from support.dagster_processes import free_port, private_stack, wait_for
 from support.graphql import DagsterUi
 
 from moo_markets.jquants_sim import max_in_window
 from moo_markets.warehouse import get_engine
-from moo_markets.warehouse.engine import dispose_engines
 from moo_markets.warehouse.schema import job_executions
 
 pytestmark = pytest.mark.e2e
@@ -43,47 +35,22 @@ SCHEDULE = "daily_bars_schedule"
 def ops_stack(tmp_path_factory):
     from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
 
-    base = tmp_path_factory.mktemp("ops_stack")
-    admin_url = os.environ.get("MOO_MARKETS_TEST_POSTGRES_URL")
-    databases = []
-    if admin_url:
-        storage_url = create_database(admin_url, "moo_ops_dagster")
-        warehouse_url = create_database(admin_url, "moo_ops_warehouse")
-        databases = [storage_url, warehouse_url]
-    else:
-        storage_url, warehouse_url = None, f"sqlite:///{base / 'warehouse.db'}"
     # J-Quants limit: 10 requests per 5 s window (120/min, counted over short windows so
     # the test sees overlap quickly). Each run paces itself at 120/min; two runs at once
     # would send twice that and draw 429s.
-    sim = JQuantsSimulator(
-        SimulatorConfig(
-            api_key=KEY, rate_limit_per_minute=10, rate_window_seconds=5.0, lockout_seconds=5.0
-        ),
-        port=0,
-    ).start()
-    home = base / "home"
-    write_instance(home, storage_url)
+    config = SimulatorConfig(
+        api_key=KEY, rate_limit_per_minute=10, rate_window_seconds=5.0, lockout_seconds=5.0
+    )
     env = {
-        "JQUANTS_API_KEY": KEY,
-        "JQUANTS_BASE_URL": sim.base_url,
         "JQUANTS_REQUESTS_PER_MINUTE": "120",
-        "MOO_MARKETS_DATABASE_URL": warehouse_url,
-        "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "2",
         "MOO_MARKETS_STUCK_SENSOR_INTERVAL_SECONDS": "3",
-        "MOO_MARKETS_STEP_RETRIES": "0",
     }
-    stack = DagsterProcesses(home, env, log_dir=base / "logs", code_server=True)
-    stack.sim = sim
-    stack.warehouse_url = warehouse_url
-    stack.start()
-    try:
+    base = tmp_path_factory.mktemp("ops_stack")
+    with (
+        JQuantsSimulator(config, port=0) as sim,
+        private_stack(base, sim, env, name="ops_stack", code_server=True) as stack,
+    ):
         yield stack
-    finally:
-        stack.stop()
-        sim.stop()
-        dispose_engines()
-        for url in databases:
-            drop_database(url)
 
 
 def bars_range(first: str, last: str) -> dict[str, str]:

@@ -145,8 +145,8 @@ def jobs_diff(url: str, ui: Ui) -> list[str]:
 def ui(dagster_stack) -> Ui:
     ui = Ui(dagster_stack)
     yield ui
-    for job in JOBS:  # never leave a schedule running for the next test file
-        ui.stop_schedule(job.schedule_name)
+    # Never leave a schedule running for the next test file.
+    ui.stop_schedules([job.schedule_name for job in JOBS])
 
 
 def test_mirror_answers_what_the_ui_shows(dagster_stack, ui, simulator) -> None:

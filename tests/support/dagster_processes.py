@@ -3,7 +3,8 @@
 Each stack gets its own DAGSTER_HOME with an instance derived from the
 project's ``dagster.yaml`` (same queueing, run monitoring and retention as
 ``deploy/dagster.yaml``) whose storage is SQLite in that folder or, when a URL
-is given, a PostgreSQL database of its own.
+is given, a PostgreSQL database of its own. :func:`private_stack` is the one way
+tests set a stack up (databases, instance, environment, processes) and tear it down.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+POSTGRES_ENV = "MOO_MARKETS_TEST_POSTGRES_URL"
+STACK_LOG_ENV = "MOO_MARKETS_TEST_STACK_LOG"
+"""A file each stack start is appended to; tests/conftest.py prints it after the session."""
 
 
 def free_port() -> int:
@@ -67,23 +73,25 @@ def write_instance(
         }
     else:
         config.pop("storage", None)
-    # Faster feedback than production for the things tests wait on.
+    # Faster feedback than production for the things tests wait on: run monitoring, and
+    # the queued-run daemon's loop (Dagster's default 5 s is added to every launched run).
     config["run_monitoring"].update({"poll_interval_seconds": 5, "start_timeout_seconds": 60})
+    config["run_queue"] = {"dequeue_interval_seconds": 1}
     for key, value in (overrides or {}).items():
         config[key] = value
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def limit_jquants_pool(env: dict[str, str]) -> None:
-    """What the README asks of a deployment: one run at a time in the jquants pool."""
-    subprocess.run(
+def limit_jquants_pool(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """What the README asks of a deployment: one run at a time in the jquants pool.
+    Started, not waited for: the caller overlaps it with the code server's start."""
+    return subprocess.Popen(
         [str(BIN / "dagster"), "instance", "concurrency", "set", "jquants", "1"],
         env=env,
         cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -105,6 +113,12 @@ class DagsterProcesses:
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.code_server_port = free_port() if code_server else None
+        self.pool_limited = False  # the limit is stored in the instance: once is enough
+        # Set by private_stack: the warehouse, Dagster's PostgreSQL storage (None on
+        # SQLite) and the J-Quants simulator the stack talks to.
+        self.warehouse_url: str | None = None
+        self.storage_url: str | None = None
+        self.sim: Any = None
         if code_server:
             self.workspace = home / "workspace.yaml"
             home.mkdir(parents=True, exist_ok=True)
@@ -129,9 +143,14 @@ class DagsterProcesses:
     def start(self, timeout: float = 120.0) -> DagsterProcesses:
         """Start every process; if they don't come up, stop whatever did start."""
         try:
-            limit_jquants_pool(self.env)
+            limiting = None if self.pool_limited else limit_jquants_pool(self.env)
             if self.code_server_port:
-                self.start_code_server()
+                self.start_code_server()  # it never touches the instance's storage
+            if limiting is not None:
+                output, _ = limiting.communicate(timeout=120)
+                if limiting.returncode:
+                    raise RuntimeError(f"dagster instance concurrency set failed: {output!r}")
+                self.pool_limited = True
             self._spawn(
                 "webserver",
                 [
@@ -259,6 +278,71 @@ class DagsterProcesses:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def private_stack(
+    base: Path,
+    sim: Any,
+    env: Mapping[str, str] | None = None,
+    *,
+    name: str,
+    code_server: bool = False,
+) -> Iterator[DagsterProcesses]:
+    """A started stack on an instance and warehouse of its own; stopped and its databases
+    dropped on exit.
+
+    Dagster's storage and the warehouse are PostgreSQL databases of their own when
+    ``MOO_MARKETS_TEST_POSTGRES_URL`` is set (always in CI), SQLite files under ``base``
+    otherwise. J-Quants is ``sim`` (its key, no client pacing to speak of), the mirror
+    ticks every 2 s, steps are not retried; ``env`` adds to or overrides that. ``name``
+    says which stack started in the session's list of stack starts.
+    """
+    from moo_markets.warehouse.engine import dispose_engines
+
+    admin_url = os.environ.get(POSTGRES_ENV)
+    databases: list[str] = []
+    try:
+        if admin_url:
+            databases.append(create_database(admin_url, "moo_dagster"))
+            databases.append(create_database(admin_url, "moo_warehouse"))
+            storage_url, warehouse_url = databases
+        else:
+            storage_url, warehouse_url = None, f"sqlite:///{base / 'warehouse.db'}"
+        home = base / "home"
+        write_instance(home, storage_url)
+        stack_env = {
+            "JQUANTS_API_KEY": sim.config.api_key,
+            "JQUANTS_BASE_URL": sim.base_url,
+            "JQUANTS_REQUESTS_PER_MINUTE": "6000",
+            "MOO_MARKETS_DATABASE_URL": warehouse_url,
+            "MOO_MARKETS_MIRROR_INTERVAL_SECONDS": "2",
+            "MOO_MARKETS_STEP_RETRIES": "0",
+            **(env or {}),
+        }
+        stack = DagsterProcesses(home, stack_env, log_dir=base / "logs", code_server=code_server)
+        stack.warehouse_url, stack.storage_url, stack.sim = warehouse_url, storage_url, sim
+        started = time.monotonic()
+        stack.start()
+        _record_start(name, time.monotonic() - started)
+        try:
+            yield stack
+        finally:
+            stack.stop()
+    finally:
+        dispose_engines()
+        for url in databases:
+            drop_database(url)
+
+
+def _record_start(name: str, seconds: float) -> None:
+    """One line per stack start (worker, stack, seconds): evidence that a shared stack
+    started once, and what starting stacks costs the suite."""
+    path = os.environ.get(STACK_LOG_ENV)
+    if path:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{worker} {name} started in {seconds:.1f} s\n")
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.5, message: str = "condition"):
