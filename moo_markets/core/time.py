@@ -22,6 +22,13 @@ def today_jst() -> dt.date:
     return now_jst().date()
 
 
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of ``day``'s month (J-Quants bulk files are monthly)."""
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
 def parse_date(text: str) -> dt.date:
     """``YYYY-MM-DD`` (or ``YYYYMMDD``) to a date, with a message that names the format."""
     try:

@@ -14,7 +14,7 @@ Why this shape:
   file decompressed into a small bounded queue; the writer thread COPYs from it. Download,
   decompression and the next month's URL request overlap the database write, and memory
   holds at most the queue (a few MB), never a whole file.
-* A month is written in ONE transaction through :func:`warehouse.replace.replacing`
+* A month is written in ONE transaction through :func:`warehouse.replace.revising`
   (scope: the month's dates), then checked against the calendar (every session day has
   rows, no row on a closed day or outside the month) before the commit. A corrupt or
   truncated file, a row the database refuses or a failed check raise
@@ -43,6 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 from psycopg import errors as pg_errors
 
+from moo_markets.core.time import month_bounds
 from moo_markets.daily_bars import rows, store
 from moo_markets.daily_bars.ingest import PREVIEW_ROWS, DayResult
 from moo_markets.daily_bars.partitions import is_partition_day
@@ -51,7 +52,7 @@ from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient, JQuantsR
 from moo_markets.warehouse import bulk as bulk_writer
 from moo_markets.warehouse import csv_stream
 from moo_markets.warehouse.bulk_files import record_file
-from moo_markets.warehouse.replace import replacing
+from moo_markets.warehouse.replace import revising
 from moo_markets.warehouse.schema import BAR_COLUMNS, bulk_files, daily_bars
 
 ENDPOINT = SPEC.path
@@ -67,12 +68,6 @@ CODE_LIKE = all(
     if f.type.python in (str, dt.date)
 )
 """Every text column of the bars holds codes or dates: the COPY rewrite is safe (csv_stream)."""
-
-
-def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    first = day.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, following - dt.timedelta(days=1)
 
 
 def whole_months(days: Sequence[dt.date]) -> list[dt.date]:
@@ -212,13 +207,6 @@ class _Feed(threading.Thread):
 
 
 # ---- one month ---------------------------------------------------------------------------
-
-
-def _typed(name: str) -> sa.Table:
-    """The table ``replacing`` yielded, with daily_bars' column types (for the checks)."""
-    if name == daily_bars.name:
-        return daily_bars
-    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in daily_bars.columns))
 
 
 def copy_plan(fields: Sequence[str], dialect: str) -> tuple[list[str], int] | None:
@@ -388,9 +376,9 @@ class BulkMonths:
             try:
                 with self.engine.begin() as connection:
                     scope = daily_bars.c.date.between(month.first, month.last)
-                    with replacing(connection, daily_bars, scope) as target:
-                        written = _write(connection, target, key, feed.chunks())
-                        summary = _summarize(connection, _typed(target), month.first, month.last)
+                    with revising(connection, daily_bars, scope) as target:
+                        written = _write(connection, target.name, key, feed.chunks())
+                        summary = _summarize(connection, target.table, month.first, month.last)
                         _check_against_calendar(month, summary, written, hol_divs)
                     split_codes = sorted({c for codes in summary.splits.values() for c in codes})
                     refetched = self._codes_to_refetch(connection, split_codes)

@@ -3,7 +3,7 @@
 The generic counterpart of ``daily_bars/bulk.py``: the file streams through
 :func:`csv_stream.records` (REST-shaped rows, in batches), each batch goes through the
 spec's own exact conversion (:meth:`DatasetSpec.records`, the REST path's), and is
-inserted into the table :func:`warehouse.replace.replacing` yields for the month's scope,
+inserted into the table :func:`warehouse.replace.revising` yields for the month's scope,
 in one transaction with the ``bulk_files`` record. A row outside the month, a value that
 does not convert, a duplicate key or a broken download raise
 :class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and nothing of the month
@@ -19,10 +19,11 @@ from decimal import Decimal
 import orjson
 import sqlalchemy as sa
 
+from moo_markets.core.time import month_bounds
 from moo_markets.datasets.spec import DATE, JSON, ConversionError, DatasetSpec
 from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient
 from moo_markets.warehouse import csv_stream
-from moo_markets.warehouse.replace import replacing
+from moo_markets.warehouse.replace import revising
 from moo_markets.warehouse.schema import DATASET_TABLES, bulk_files
 
 
@@ -35,12 +36,6 @@ def date_column(spec: DatasetSpec) -> str:
         if f.source in spec.key and f.type is DATE:
             return f.column
     raise ValueError(f"{spec.name} has no DATE key column to scope a month by")
-
-
-def _typed(name: str, table: sa.Table) -> sa.Table:
-    if name == table.name:
-        return table
-    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))
 
 
 def load_month(
@@ -61,8 +56,7 @@ def load_month(
     nested |= frozenset(f.source for f in spec.columns if f.type is JSON)
     written = 0
     try:
-        with replacing(connection, table, table.c[column].between(first, last)) as name:
-            target = _typed(name, table)
+        with revising(connection, table, table.c[column].between(first, last)) as target:
             fields, blocks = csv_stream.split_header(chunks)
             for batch in csv_stream.records(fields, blocks, numeric, keep_empty):
                 for row in batch:
@@ -73,7 +67,7 @@ def load_month(
                 outside = [r[column] for r in records if not first <= r[column] <= last]
                 if outside:
                     raise BulkFileError(key, f"a row dated {outside[0]} lies outside {first:%Y-%m}")
-                connection.execute(sa.insert(target), records)
+                connection.execute(sa.insert(target.table), records)
                 written += len(records)
     except BulkFileError as exc:
         raise BulkFileError(key, f"{exc.detail}; nothing of {first:%Y-%m} was written") from None
@@ -126,7 +120,7 @@ def load_file(
     month = file.month
     if month is None:
         raise BulkFileError(file.key, "not a monthly (historical) file")
-    last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    _, last = month_bounds(month)
     downloader = client.bulk_downloader()
     try:
         with engine.begin() as connection:
