@@ -54,21 +54,10 @@ def _codes(codes: Codes) -> list[str] | None:
     return [codes] if isinstance(codes, str) else [str(c) for c in codes]
 
 
-def date_column(spec: DatasetSpec) -> str | None:
-    """The DATE column ``start``/``end`` filter: the partition day, else the first DATE key."""
-    if spec.partition_column:
-        return spec.partition_column
-    keys = {f.column: f for f in spec.columns if f.column in spec.key_columns}
-    for name, field in keys.items():
-        if field.type.python is dt.date:
-            return name
-    return None
-
-
 def _filters(spec: DatasetSpec, codes: Codes, start: DateLike | None, end: DateLike | None) -> Any:
     code_list = _codes(codes)
     first, last = _date(start), _date(end)
-    day = date_column(spec)
+    day = spec.day_column
     if code_list is not None and "code" not in DATASET_TABLES[spec.name].c:
         raise TypeError(f"{spec.name} has no code column: codes= does not apply")
     if (first or last) and day is None:
@@ -100,7 +89,7 @@ def _chunks(spec: DatasetSpec, start: DateLike | None, end: DateLike | None) -> 
     """Consecutive date ranges covering [start, end], for a dataset ordered by that date
     first: their concatenation keeps the order. None when the range is short or open."""
     first, last = _date(start), _date(end)
-    day = date_column(spec)
+    day = spec.day_column
     if first is None or last is None or day is None or spec.key_columns[0] != day:
         return []
     span = (last - first).days + 1
@@ -355,7 +344,7 @@ def dataset_reader(spec: DatasetSpec) -> Any:
         return read(spec.name, codes, start, end, as_of, exact=exact, output=output, url=url)
 
     columns = ", ".join(f.column for f in spec.columns)
-    day = date_column(spec)
+    day = spec.day_column
     reader.__name__ = reader.__qualname__ = spec.name
     reader.__module__ = "moo_markets.data"
     reader.__doc__ = (

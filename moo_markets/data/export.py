@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from moo_markets.core.time import JST, parse_date
-from moo_markets.data.api import _chunks, _filters, _spec, dataset_names, date_column
+from moo_markets.data.api import _chunks, _filters, _spec, dataset_names
 from moo_markets.data.reader import Where, read_table
 from moo_markets.warehouse.schema import DATASET_TABLES, trading_calendar
 
@@ -68,11 +68,11 @@ def dataset_parts(
     else:
         spec = _spec(dataset)
         if lenient:
-            if date_column(spec) is None:
+            if spec.day_column is None:
                 start = end = None
             if "code" not in DATASET_TABLES[spec.name].c:
                 codes = None
-        table, path, day = DATASET_TABLES[spec.name], spec.path, date_column(spec)
+        table, path, day = DATASET_TABLES[spec.name], spec.path, spec.day_column
         where = _filters(spec, codes, start, end)
     metadata = {
         "moo_markets.dataset": dataset,

@@ -343,6 +343,18 @@ class DatasetSpec:
         return by_source.get(self.partition_field or "")
 
     @property
+    def day_column(self) -> str | None:
+        """The DATE column naming a row's day: the partition day, else the first DATE key
+        column (the snapshot date of a latest-only dataset such as the master). Read
+        filters and monthly bulk files are scoped by it."""
+        if self.partition_column:
+            return self.partition_column
+        for f in self.columns:
+            if f.source in self.key and f.type.python is dt.date:
+                return f.column
+        return None
+
+    @property
     def partitioned(self) -> bool:
         return self.partitioning is not Partitioning.LATEST
 

@@ -20,7 +20,7 @@ import orjson
 import sqlalchemy as sa
 
 from moo_markets.core.time import month_bounds
-from moo_markets.datasets.spec import DATE, JSON, ConversionError, DatasetSpec
+from moo_markets.datasets.spec import JSON, ConversionError, DatasetSpec
 from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient
 from moo_markets.warehouse import csv_stream
 from moo_markets.warehouse.replace import revising
@@ -28,14 +28,10 @@ from moo_markets.warehouse.schema import DATASET_TABLES, bulk_files
 
 
 def date_column(spec: DatasetSpec) -> str:
-    """The DATE key column a month is scoped by (the partition column, or the snapshot date
-    of a latest-only dataset such as the master)."""
-    if spec.partition_column:
-        return spec.partition_column
-    for f in spec.columns:
-        if f.source in spec.key and f.type is DATE:
-            return f.column
-    raise ValueError(f"{spec.name} has no DATE key column to scope a month by")
+    """The DATE column a month is scoped by (:attr:`DatasetSpec.day_column`)."""
+    if spec.day_column is None:
+        raise ValueError(f"{spec.name} has no DATE key column to scope a month by")
+    return spec.day_column
 
 
 def load_month(
