@@ -79,6 +79,21 @@ def test_a_tick_with_nothing_missing_or_nothing_stored_requests_its_day(instance
     assert request.run_key == "2026-11-27"
 
 
+def test_days_that_failed_after_the_newest_stored_one_are_asked_for_again(instance) -> None:
+    from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
+
+    @dg.asset(name="valuation", partitions_def=DAILY_PARTITIONS)
+    def failing() -> None:
+        raise RuntimeError("J-Quants was down")
+
+    _materialize(instance, "valuation", "2026-11-24")
+    result = dg.materialize(
+        [failing], instance=instance, partition_key="2026-11-25", raise_on_error=False
+    )
+    assert not result.success
+    assert _range(_tick(VALUATION, "light", instance)) == ("2026-11-25", "2026-11-27")
+
+
 def test_the_catch_up_stays_in_the_plans_history_window(instance) -> None:
     # Light keeps 5 years: a day stored 6 years ago does not make the tick ask for 6 years.
     _materialize(instance, "daily_bars", "2020-11-02")
