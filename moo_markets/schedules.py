@@ -12,13 +12,22 @@ the schedule's name never depends on it, so Dagster keeps its ON/OFF state
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Callable
 
 import dagster as dg
 
+from moo_markets.core import plans
 from moo_markets.core.catalog import TIMEZONE, JobType
 from moo_markets.core.cron import CronInForce
+from moo_markets.core.runs import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from moo_markets.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_HELD = (dg.AssetPartitionStatus.MATERIALIZED, dg.AssetPartitionStatus.IN_PROGRESS)
+"""Partitions a catch-up does not ask for again: stored, or being fetched by another run."""
 
 
 class ScheduleConfigError(ValueError):
@@ -60,3 +69,54 @@ def build_schedule(
             f"invalid cron {cron.cron!r} for {job.schedule_name} (from {where}): "
             "use 5 fields, e.g. '15 8 * * 1-5'"
         ) from exc
+
+
+def catch_up_request(
+    context: dg.ScheduleEvaluationContext,
+    job: JobType,
+    key: str,
+    plan: str,
+    day: dt.date,
+    partitions_def: dg.PartitionsDefinition,
+) -> dg.RunRequest:
+    """The tick's run: ``key``, or ONE run over the days missed before it.
+
+    A schedule that was off, or a daemon that was down, would otherwise never fetch the
+    days it skipped. The range starts at the first partition after the newest one stored
+    (or being fetched) and ends at ``key``; as one run it takes the bulk-file path for
+    whole months. Just ``key`` when nothing is missing, when nothing was ever stored in
+    the plan's history window (switching a schedule on must not backfill all history),
+    on the Free plan (no bulk files; its day-per-tick rule stays), and for jobs whose
+    asset cannot take a range (:attr:`JobType.single_run_backfill`). The run key is the
+    tick's partition whatever the range, so a re-evaluated tick never launches twice.
+    """
+    single = dg.RunRequest(run_key=key, partition_key=key)
+    if not job.single_run_backfill or plan == "free":
+        return single
+    try:
+        instance = context.instance
+    except dg.DagsterInvariantViolationError:  # a context built without an instance
+        return single
+    first = plans.history_window(plan, day).first
+    while first.weekday() >= 5:
+        first += dt.timedelta(days=1)
+    if first.isoformat() >= key:
+        return single
+    try:
+        keys = partitions_def.get_partition_keys_in_range(
+            dg.PartitionKeyRange(first.isoformat(), key)
+        )
+        earlier = keys[:-1]
+        status = instance.get_status_by_partition(
+            dg.AssetKey(job.job_type), earlier, partitions_def
+        )
+    except Exception as exc:  # the tick must still request its own day
+        log.warning("%s: cannot read partition status, no catch-up: %s", job.schedule_name, exc)
+        return single
+    held = [k for k in earlier if (status or {}).get(k) in _HELD]
+    if not held or held[-1] == earlier[-1]:
+        return single
+    start = keys[keys.index(held[-1]) + 1]
+    return dg.RunRequest(
+        run_key=key, tags={PARTITION_RANGE_START_TAG: start, PARTITION_RANGE_END_TAG: key}
+    )

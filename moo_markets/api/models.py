@@ -32,7 +32,11 @@ class Execution(BaseModel):
         description="running|completed|failed|stopped, as the SQL mirror maps it"
     )
     dagster_status: str = Field(examples=["SUCCESS"])
-    partition: str | None = Field(description="Partition key of a partitioned run (YYYY-MM-DD).")
+    partition: str | None = Field(
+        description="Partition key of a partitioned run (YYYY-MM-DD); for a range run as one "
+        "run (a backfill, run-now with start/end, a schedule catching up) start...end.",
+        examples=["2024-01-05", "2024-01-04...2024-01-31"],
+    )
     started_at: dt.datetime = Field(
         description="When the run started (when it was queued, until it starts)."
     )
@@ -153,6 +157,21 @@ class RunBody(StrictBody):
         "the schedule would pick now (today in Asia/Tokyo).",
         pattern=PARTITION_PATTERN,
         examples=["2024-01-05"],
+    )
+    start: str | None = Field(
+        default=None,
+        description="First partition (YYYY-MM-DD) of a range run as ONE run, as a backfill "
+        "is: whole months load from J-Quants bulk files, the rest by REST. Needs end; not "
+        "with partition. Only jobs with daily partitions take a range, within the plan's "
+        "history window; start == end is a normal one-partition run.",
+        pattern=PARTITION_PATTERN,
+        examples=["2024-01-04"],
+    )
+    end: str | None = Field(
+        default=None,
+        description="Last partition (YYYY-MM-DD) of the range, included; needs start.",
+        pattern=PARTITION_PATTERN,
+        examples=["2024-01-31"],
     )
 
 

@@ -8,6 +8,7 @@ only fetches the events of failed runs, for their error messages.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,9 +22,15 @@ from moo_markets.api.locations import Location, Locations
 from moo_markets.api.mirror import MirrorReader
 from moo_markets.api.overrides import OverrideStore
 from moo_markets.api.views import run_view
+from moo_markets.core import plans
 from moo_markets.core import runs as core_runs
 from moo_markets.core.catalog import JOB_TYPE_TAG, JOBS, JobType, find
-from moo_markets.core.runs import PARTITION_TAG, RunView
+from moo_markets.core.runs import (
+    PARTITION_RANGE_END_TAG,
+    PARTITION_RANGE_START_TAG,
+    PARTITION_TAG,
+    RunView,
+)
 from moo_markets.core.settings import Settings
 from moo_markets.core.time import now_jst
 
@@ -254,35 +261,83 @@ class SchedulerService:
             self.locations.forget()
         raise AssertionError("unreachable")
 
-    async def launch(self, job: JobType, partition: str | None) -> dict[str, Any]:
+    def _check_range(
+        self, job: JobType, partition: str | None, start: str | None, end: str | None
+    ) -> None:
+        """What a range request can be told without asking Dagster."""
+        if start is None or end is None:
+            given, missing = ("start", "end") if end is None else ("end", "start")
+            raise InvalidInput(f"{missing}: a range needs both start and end ({given} given)")
+        if partition is not None:
+            raise InvalidInput(
+                "partition: give either partition (one day) or start and end (a range), not both"
+            )
+        if not job.partitioned:
+            raise InvalidInput(f"start: job {job.job_type} is not partitioned")
+        if not job.single_run_backfill:
+            raise InvalidInput(
+                f"start: job {job.job_type} runs one partition per run (its partitions are "
+                'not daily); pass {"partition": ...} instead of a range'
+            )
+        window = plans.history_window(self.settings.jquants_plan, now_jst().date())
+        for field, key in (("start", start), ("end", end)):
+            try:
+                day = dt.date.fromisoformat(key)
+            except ValueError:
+                raise InvalidInput(f"{field}: {key!r} is not a date (YYYY-MM-DD)") from None
+            if not window.contains(day):
+                raise InvalidInput(f"{field}: {key!r} is outside {window.describe()}")
+        if start > end:
+            raise InvalidInput(f"end: {end!r} is before start {start!r}")
+
+    async def launch(
+        self,
+        job: JobType,
+        partition: str | None,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> dict[str, Any]:
+        """Queue one run: of ``partition``, of the range ``start``..``end`` (one run, as a
+        single-run backfill; a range of one day is a one-partition run), or of the default
+        partition."""
+        self._check_plan(job, "run")
+        ranged = start is not None or end is not None
+        if ranged:
+            self._check_range(job, partition, start, end)
         # A declared dataset's default is the partition its schedule would pick today
         # (e.g. yesterday's for data published overnight); daily_bars takes the newest.
-        self._check_plan(job, "run")
         plan = self.settings.jquants_plan
-        default = job.default_partition(now_jst().date(), plan) if partition is None else None
-        location, pipeline = await self._pipeline(job, partition is not None)
+        chosen = partition is not None or ranged
+        default = job.default_partition(now_jst().date(), plan) if not chosen else None
+        location, pipeline = await self._pipeline(job, chosen)
         newest = (pipeline.get("newest") or {}).get("partitionKeys") or []
         tags = [
             {"key": LAUNCHED_BY_TAG, "value": "api"},
             {"key": JOB_TYPE_TAG, "value": job.job_type},
         ]
         if not newest:
-            if partition is not None:
-                raise InvalidInput(f"partition: job {job.job_type} is not partitioned")
+            if chosen:
+                field = "start" if ranged else "partition"
+                raise InvalidInput(f"{field}: job {job.job_type} is not partitioned")
             if job.partitioned:
                 raise Conflict(f"job {job.job_type} has no partition to run yet")
         else:
-            if partition is None:
-                partition = default or newest[0]
-            else:
-                keys = set((pipeline.get("all") or {}).get("partitionKeys") or ())
-                if partition not in keys:
+            keys = set((pipeline.get("all") or {}).get("partitionKeys") or ())
+            asked = {"start": start, "end": end} if ranged else {"partition": partition}
+            for field, key in asked.items():
+                if key is not None and key not in keys:
                     first = min(keys) if keys else "?"
                     raise InvalidInput(
-                        f"partition: {partition!r} is not a partition of {job.job_type} "
+                        f"{field}: {key!r} is not a partition of {job.job_type} "
                         f"(keys YYYY-MM-DD from {first} to {newest[0]})"
                     )
-            tags.append({"key": PARTITION_TAG, "value": partition})
+            if ranged and start != end:
+                tags.append({"key": PARTITION_RANGE_START_TAG, "value": start})
+                tags.append({"key": PARTITION_RANGE_END_TAG, "value": end})
+                partition = f"{start}...{end}"
+            else:
+                partition = start if ranged else partition or default or newest[0]
+                tags.append({"key": PARTITION_TAG, "value": partition})
         params = {
             "selector": {**location.repo, "jobName": job.job_name},
             "executionMetadata": {"tags": tags},

@@ -39,6 +39,9 @@ class JobType:
     """Lowest J-Quants plan whose key may run the job."""
     path: str = ""
     """The J-Quants endpoint the job fetches (named in plan messages)."""
+    single_run_backfill: bool = False
+    """A partition range runs as one run (:attr:`DatasetSpec.single_run_backfill`): run-now
+    takes ``start``/``end`` and a schedule catches up missed days in one run."""
     dataset: DatasetSpec | None = None
     """The spec of a generic dataset job; None for jobs 1 and 2, whose assets are hand-built
     (their entries still come from their specs)."""
@@ -90,6 +93,7 @@ def job_from_spec(spec: DatasetSpec) -> JobType:
         partitioned=spec.partitioned,
         plan=spec.plan,
         path=spec.path,
+        single_run_backfill=spec.single_run_backfill,
         dataset=spec if spec.hook is None else None,
     )
 

@@ -15,9 +15,9 @@ from moo_markets.core.settings import Settings
 from moo_markets.core.time import JST, now_jst
 from moo_markets.daily_bars import store
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
-from moo_markets.daily_bars.partitions import is_partition_day, partition_key
+from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, is_partition_day, partition_key
 from moo_markets.jobs import build_asset_job
-from moo_markets.schedules import build_schedule
+from moo_markets.schedules import build_schedule, catch_up_request
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,9 @@ def _stored_hol_div(context: dg.ScheduleEvaluationContext, day: dt.date) -> str 
         return None
 
 
-def daily_bars_tick(context: dg.ScheduleEvaluationContext):
-    """Request the tick day's partition; skip it when the stored calendar says it is closed."""
+def daily_bars_tick(context: dg.ScheduleEvaluationContext, plan: str = "free"):
+    """Request the tick day's partition (with the days missed before it, see
+    :func:`catch_up_request`); skip it when the stored calendar says it is closed."""
     day = tick_day(context)
     key = partition_key(day)
     if not is_partition_day(day):  # a custom cron that also fires on weekends
@@ -54,13 +55,19 @@ def daily_bars_tick(context: dg.ScheduleEvaluationContext):
         return dg.SkipReason(
             f"{key} is not a TSE business day (HolDiv {hol_div}): no bars to fetch"
         )
-    return dg.RunRequest(run_key=key, partition_key=key)
+    return catch_up_request(context, DAILY_BARS, key, plan, day, DAILY_PARTITIONS)
 
 
-def _partitioned_schedule(**kwargs: object) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
-        execution_fn=daily_bars_tick, required_resource_keys={"warehouse"}, **kwargs
-    )
+def _partitioned_schedule(settings: Settings):
+    def tick(context: dg.ScheduleEvaluationContext):
+        return daily_bars_tick(context, settings.jquants_plan)
+
+    def factory(**kwargs: object) -> dg.ScheduleDefinition:
+        return dg.ScheduleDefinition(
+            execution_fn=tick, required_resource_keys={"warehouse"}, **kwargs
+        )
+
+    return factory
 
 
 def build_definitions(settings: Settings, cron: CronInForce | None = None) -> dg.Definitions:
@@ -72,6 +79,8 @@ def build_definitions(settings: Settings, cron: CronInForce | None = None) -> dg
         assets=[trading_calendar, daily_bars],
         jobs=[job],
         schedules=[
-            build_schedule(DAILY_BARS, job, settings, build=_partitioned_schedule, cron=cron)
+            build_schedule(
+                DAILY_BARS, job, settings, build=_partitioned_schedule(settings), cron=cron
+            )
         ],
     )

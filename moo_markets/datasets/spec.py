@@ -359,6 +359,15 @@ class DatasetSpec:
         return self.partitioning is not Partitioning.LATEST
 
     @property
+    def single_run_backfill(self) -> bool:
+        """Whether a range of partitions runs as ONE run (``BackfillPolicy.single_run()``:
+        the asset reads ``context.partition_key_range``, so whole months can come from bulk
+        files). The one declaration read by the asset builders (their backfill policy), the
+        REST API (run-now over a range) and the schedules (catching up missed days): daily
+        partitions (business day, disclosure date), daily_bars included."""
+        return self.partitioning in (Partitioning.BUSINESS_DAY, Partitioning.DISCLOSURE_DATE)
+
+    @property
     def must_have_rows(self) -> bool:
         """Whether a partition of a session day without rows is wrong (a check fails).
         Disclosures and latest-only lists (no announcements tomorrow, a holiday's morning

@@ -4,7 +4,9 @@ No ``from __future__ import annotations``: Dagster inspects the tick function.
 Each schedule ticks on its cron (after the data's publication, Asia/Tokyo),
 starts STOPPED like every catalog schedule, and requests the partition
 :meth:`JobType.default_partition` picks for the tick's day (on the Free plan:
-the newest day it may see), the same rule the REST API's run-now uses. It skips, saying why, when the plan lacks the
+the newest day it may see), the same rule the REST API's run-now uses; for daily
+partitions, together with the days missed before it in one run
+(:func:`moo_markets.schedules.catch_up_request`). It skips, saying why, when the plan lacks the
 dataset, on weekends and on days the stored calendar says are closed.
 """
 
@@ -20,8 +22,9 @@ from moo_markets.daily_bars import store as calendar_store
 from moo_markets.daily_bars.definitions import tick_day
 from moo_markets.datasets.spec import Partitioning
 from moo_markets.ingest.assets import build_asset
+from moo_markets.ingest.partitions import partitions_for
 from moo_markets.jobs import build_asset_job
-from moo_markets.schedules import build_schedule
+from moo_markets.schedules import build_schedule, catch_up_request
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,10 @@ def tick_for(job: JobType, settings: Settings):
             hol_div = _stored_hol_div(context, spec.partition_days(key)[0])
             if hol_div is not None and hol_div not in spec.session_hol_divs:
                 return dg.SkipReason(f"{key} has no session (HolDiv {hol_div}): nothing to fetch")
-        return dg.RunRequest(run_key=key, partition_key=key)
+        partitions_def = partitions_for(spec)
+        if partitions_def is None:
+            return dg.RunRequest(run_key=key, partition_key=key)
+        return catch_up_request(context, job, key, settings.jquants_plan, day, partitions_def)
 
     return tick
 

@@ -247,6 +247,84 @@ def test_run_body_must_be_valid(client):
     )
 
 
+@pytest.fixture
+def premium(fake: FakeDagster):
+    """A Premium key: the fake's 2024 partitions lie in its history window."""
+    with make_client(fake, jquants_plan="premium") as client:
+        yield client
+
+
+def test_a_range_is_one_run_with_the_single_run_backfill_tags(premium, fake):
+    response = premium.post(
+        "/api/scheduler/jobs/daily_bars/run", json={"start": "2024-01-04", "end": "2024-01-06"}
+    )
+    assert response.status_code == 202, response.text
+    execution = response.json()["data"]
+    assert execution["partition"] == "2024-01-04...2024-01-06" and execution["job_id"] == 2
+    assert len(fake.runs) == 1
+    tags = {t["key"]: t["value"] for t in fake.runs[execution["run_id"]]["tags"]}
+    assert tags["dagster/asset_partition_range_start"] == "2024-01-04"
+    assert tags["dagster/asset_partition_range_end"] == "2024-01-06"
+    assert "dagster/partition" not in tags and tags[JOB_TYPE_TAG] == "daily_bars"
+    listed = premium.get("/api/scheduler/jobs/2/executions").json()["data"]
+    assert [e["partition"] for e in listed] == ["2024-01-04...2024-01-06"]
+
+
+def test_a_range_of_one_day_is_a_one_partition_run(premium, fake):
+    response = premium.post(
+        "/api/scheduler/jobs/valuation/run", json={"start": "2024-01-05", "end": "2024-01-05"}
+    )
+    assert response.status_code == 202, response.text
+    execution = response.json()["data"]
+    assert execution["partition"] == "2024-01-05"
+    tags = {t["key"]: t["value"] for t in fake.runs[execution["run_id"]]["tags"]}
+    assert tags["dagster/partition"] == "2024-01-05"
+    assert not any(key.startswith("dagster/asset_partition_range") for key in tags)
+
+
+@pytest.mark.parametrize(
+    "job, body, field, words",
+    [
+        (2, {"start": "2024-01-04"}, "end", "needs both"),
+        (2, {"end": "2024-01-04"}, "start", "needs both"),
+        (2, {"start": "2024-01-04", "end": "2024-01-05", "partition": "2024-01-04"}, "partition",
+         "not both"),
+        (2, {"start": "2024-01-06", "end": "2024-01-04"}, "end", "before start"),
+        (2, {"start": "2024-01-07", "end": "2024-01-08"}, "start", "not a partition"),
+        (2, {"start": "2024-01-04", "end": "2024-01-09"}, "end", "not a partition"),
+        (2, {"start": "2024-02-30", "end": "2024-03-01"}, "start", "not a date"),
+        (2, {"start": "2008-05-06", "end": "2008-05-07"}, "start", "outside the premium plan"),
+        (2, {"start": "2024/01/04", "end": "2024-01-05"}, "body.start", "pattern"),
+        (1, {"start": "2024-01-04", "end": "2024-01-05"}, "start", "not partitioned"),
+        ("investor_types", {"start": "2024-01-04", "end": "2024-01-05"}, "start",
+         "one partition per run"),
+    ],
+)  # fmt: skip
+def test_invalid_range_is_422_and_launches_nothing(premium, fake, job, body, field, words):
+    response = premium.post(f"/api/scheduler/jobs/{job}/run", json=body)
+    detail = assert_error(response, 422, words)
+    assert detail.startswith(f"{field}:"), detail
+    assert "Launch" not in fake.operations
+
+
+def test_a_range_outside_the_plans_window_is_422(client, fake):
+    """Free: two years ending 12 weeks ago; the fake's 2024 keys lie before them."""
+    response = client.post(
+        "/api/scheduler/jobs/2/run", json={"start": "2024-01-04", "end": "2024-01-05"}
+    )
+    assert_error(response, 422, "start:", "outside the free plan")
+    assert "Launch" not in fake.operations
+
+
+def test_openapi_documents_the_range(client):
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["RunBody"]
+    for name in ("start", "end"):
+        prop = schema["properties"][name]
+        patterns = [prop.get("pattern")] + [o.get("pattern") for o in prop.get("anyOf", ())]
+        assert r"^\d{4}-\d{2}-\d{2}$" in patterns, prop
+        assert "range" in prop["description"], prop
+
+
 # -- executions ---------------------------------------------------------------------------------
 def failure_events(step: str, text: str) -> list[dict]:
     return [

@@ -88,9 +88,14 @@ async def run_now(
     job: Job, service: Service, body: Annotated[RunBody | None, Body()] = None
 ) -> dict:
     """Queues a run. Partitioned jobs take ``{"partition": "YYYY-MM-DD"}``, validated against
-    the job's partitions; the default is the partition the schedule would pick now."""
-    partition = body.partition if body else None
-    return {"data": await service.launch(job, partition)}
+    the job's partitions; the default is the partition the schedule would pick now.
+    Jobs with daily partitions also take a range, ``{"start": "YYYY-MM-DD", "end":
+    "YYYY-MM-DD"}`` (both included, both partitions of the job, within the plan's history
+    window): ONE run over it, as a backfill, so whole months load from J-Quants bulk files;
+    its execution's ``partition`` is ``start...end``. 422 says which field is wrong."""
+    if body is None:
+        return {"data": await service.launch(job, None)}
+    return {"data": await service.launch(job, body.partition, body.start, body.end)}
 
 
 @router.get(
