@@ -257,3 +257,46 @@ def test_a_range_outside_the_plan_window_requests_nothing(
     assert not result.success
     assert "lie outside the J-Quants history window" in failure_text(result)
     assert [p for _, p, _, _ in sim.stats.log] == []
+
+
+def test_a_step_retry_skips_the_partitions_already_committed(
+    sim, sqlite_database, make_jquants, monkeypatch
+) -> None:
+    from moo_markets.ingest import partition
+
+    spec = find("margin_alerts")
+    original = partition.fetch
+    failed = []
+
+    def flaky(spec_, jquants, plan, query):
+        if query.first == LAST and not failed:
+            failed.append(query.first)
+            raise RuntimeError("connection reset (test)")
+        return original(spec_, jquants, plan, query)
+
+    monkeypatch.setattr(partition, "fetch", flaky)
+    job = dg.define_asset_job("margin_alerts_job", op_retry_policy=dg.RetryPolicy(max_retries=1))
+    defs = dg.Definitions(
+        assets=[build_asset(spec)],
+        jobs=[job],
+        resources={
+            "jquants": make_jquants(sim, plan="standard"),
+            "warehouse": WarehouseResource(database_url=sqlite_database),
+        },
+    )
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("margin_alerts_job").execute_in_process(
+            instance=instance,
+            tags=dict(zip(RANGE_TAGS, (FIRST.isoformat(), LAST.isoformat()), strict=True)),
+        )
+        assert result.success and failed == [LAST]
+        materialized = instance.get_materialized_partitions(dg.AssetKey(spec.name))
+    assert len(materialized) == 25
+    # The retry neither downloaded September again nor refetched August's days.
+    assert gets(sim) == [file_of(spec)]
+    requested = [q.get("date") for _, p, q, _ in sim.stats.log if p == "/v2" + spec.path]
+    assert sorted(requested) == ["2026-08-28", "2026-08-31", "2026-10-01"]
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == dict.fromkeys(
+        ("margin_alerts_unique_key", "margin_alerts_not_empty", "margin_alerts_types"), True
+    )
