@@ -47,8 +47,6 @@ from moo_markets.jobs import JQUANTS_POOL, stop_is_final
 from moo_markets.jquants import JQuantsResource
 from moo_markets.warehouse.resource import WarehouseResource
 
-__all__ = ["DatasetConfig", "build_asset", "check_specs", "description", "table_metadata"]
-
 
 class DatasetConfig(dg.Config):
     use_bulk_files: bool = Field(

@@ -3,10 +3,8 @@
 A single-partition run (a schedule tick, run-now) and a range run
 (``ingest/backfill.py``) share this: the REST path of one partition (fetch,
 exact conversion, replace in one transaction, read back) and the metadata a
-partition's materialization carries, whichever way its rows came.
-
-No ``from __future__ import annotations``: Dagster-facing module, kept like its
-neighbours.
+partition's materialization carries, whichever way its rows came, so a backfill's partitions look the same as the
+schedule's.
 """
 
 import time
