@@ -102,3 +102,24 @@ def build_asset_job(
         op_retry_policy=step_retry_policy(settings),
         **kwargs,
     )
+
+
+def committed_earlier_in_this_run(context: dg.AssetExecutionContext) -> set[str]:
+    """Partitions an earlier attempt of this step (a Dagster step retry) committed.
+
+    Assets that handle a partition range in one run (``daily_bars``, the declared
+    datasets) log each partition's materialization only after its transaction committed,
+    so a retry resumes after them instead of fetching the whole range again.
+    """
+    if context.retry_number == 0:
+        return set()
+    entries = context.instance.all_logs(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    return {
+        entry.asset_materialization.partition
+        for entry in entries
+        if entry.asset_materialization
+        and entry.asset_materialization.asset_key == context.asset_key
+        and entry.asset_materialization.partition
+    }

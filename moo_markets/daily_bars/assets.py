@@ -33,7 +33,7 @@ from pydantic import Field
 from moo_markets.daily_bars import bulk, calendar, checks, store
 from moo_markets.daily_bars.ingest import DayResult
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, partition_date, partition_key
-from moo_markets.jobs import JQUANTS_POOL, stop_is_final
+from moo_markets.jobs import JQUANTS_POOL, committed_earlier_in_this_run, stop_is_final
 from moo_markets.jquants import JQuantsResource
 from moo_markets.maintenance import freshness
 from moo_markets.metadata import markdown_table
@@ -124,7 +124,7 @@ def daily_bars(
     started = time.monotonic()
     days = sorted(partition_date(k) for k in context.partition_keys)
     hol_divs = calendar.hol_divs_for(context, jquants, warehouse, days)
-    done = _committed_earlier_in_this_run(context)
+    done = committed_earlier_in_this_run(context)
     checked = checks.RunChecks()
     if done:
         context.log.info(
@@ -178,26 +178,6 @@ def daily_bars(
     yield from checked.results()
     with warehouse.begin() as connection:
         yield freshness.daily_bars_fresh_result(connection)
-
-
-def _committed_earlier_in_this_run(context: dg.AssetExecutionContext) -> set[str]:
-    """Partitions an earlier attempt of this step (a Dagster step retry) committed.
-
-    Each was logged only after its day's transaction committed, so a retry
-    resumes after them instead of fetching the whole range again.
-    """
-    if context.retry_number == 0:
-        return set()
-    entries = context.instance.all_logs(
-        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
-    return {
-        entry.asset_materialization.partition
-        for entry in entries
-        if entry.asset_materialization
-        and entry.asset_materialization.asset_key == context.asset_key
-        and entry.asset_materialization.partition
-    }
 
 
 def day_metadata(result: DayResult) -> dict[str, object]:

@@ -46,7 +46,7 @@ from psycopg import errors as pg_errors
 from moo_markets.core.time import month_bounds
 from moo_markets.daily_bars import rows, store
 from moo_markets.daily_bars.ingest import PREVIEW_ROWS, DayResult
-from moo_markets.daily_bars.partitions import is_partition_day
+from moo_markets.daily_bars.partitions import whole_months
 from moo_markets.datasets.daily_bars import SPEC
 from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient, JQuantsResource
 from moo_markets.warehouse import bulk as bulk_writer
@@ -68,19 +68,6 @@ CODE_LIKE = all(
     if f.type.python in (str, dt.date)
 )
 """Every text column of the bars holds codes or dates: the COPY rewrite is safe (csv_stream)."""
-
-
-def whole_months(days: Sequence[dt.date]) -> list[dt.date]:
-    """First days of the months all of whose partition days (weekdays) are in ``days``."""
-    wanted = set(days)
-    months = sorted({d.replace(day=1) for d in days})
-    out = []
-    for month in months:
-        first, last = month_bounds(month)
-        span = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
-        if all(d in wanted for d in span if is_partition_day(d)):
-            out.append(month)
-    return out
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,12 @@ about 16:30 JST on D).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import dagster as dg
 
 from moo_markets.core.catalog import TIMEZONE
+from moo_markets.core.time import month_bounds
 
 FIRST_DAY = dt.date(2008, 5, 7)
 """J-Quants has no daily bars before 2008-05-07."""
@@ -53,3 +55,18 @@ def partition_key(day: dt.date) -> str:
 def is_partition_day(day: dt.date) -> bool:
     """Whether ``day`` has a partition (a weekday on or after :data:`FIRST_DAY`)."""
     return day >= FIRST_DAY and day.weekday() < 5
+
+
+def whole_months(days: Sequence[dt.date]) -> list[dt.date]:
+    """First days of the months all of whose partition days (weekdays) are in ``days``: the
+    months a backfill may take from J-Quants' monthly bulk files (daily bars, every daily
+    dataset and the master's history)."""
+    wanted = set(days)
+    months = sorted({d.replace(day=1) for d in days})
+    out = []
+    for month in months:
+        first, last = month_bounds(month)
+        span = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+        if all(d in wanted for d in span if is_partition_day(d)):
+            out.append(month)
+    return out

@@ -7,6 +7,14 @@ stored: keys unique, rows present on a day that must have them, and every
 stored value equal, in value and Python type, to the converted row (so a
 column that rounds or retypes a value fails the check).
 
+A run of a partition range (a UI backfill, a range launched by the REST API or
+a schedule catching up) is handled in that one run (``ingest/backfill.py``):
+daily datasets with bulk files take ``BackfillPolicy.single_run()`` so a UI
+backfill of five years is one run, whole months come from J-Quants' monthly
+files, and each partition is committed and reported on its own, as
+``daily_bars`` does. Weekly datasets keep one run per partition in UI
+backfills (few partitions, no monthly files) but accept a range run too.
+
 Plans: a dataset above ``JQUANTS_PLAN`` fails at once, saying so; a partition
 outside the plan's history window is not requested; a 403 from J-Quants reads
 "plan X does not include /path (HTTP 403)".
@@ -14,62 +22,44 @@ outside the plan's history window is not requested; a 403 from J-Quants reads
 No ``from __future__ import annotations``: Dagster reads the annotations.
 """
 
-import time
-from collections import Counter
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
-from moo_markets.core.plans import history_window
-from moo_markets.core.time import today_jst
 from moo_markets.daily_bars import calendar
-from moo_markets.datasets.spec import ConversionError, DatasetSpec, Partitioning, Query
-from moo_markets.ingest import store
+from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
+from moo_markets.datasets.spec import DatasetSpec, Partitioning
+from moo_markets.ingest import backfill
+from moo_markets.ingest.partition import (
+    check_names,
+    check_plan,
+    metadata,
+    partition_checks,
+    rest_partition,
+    session_of,
+    table_metadata,
+)
 from moo_markets.ingest.partitions import partitions_for
 from moo_markets.jobs import JQUANTS_POOL, stop_is_final
 from moo_markets.jquants import JQuantsResource
-from moo_markets.jquants.errors import JQuantsRequestError
-from moo_markets.metadata import markdown_table
 from moo_markets.warehouse.resource import WarehouseResource
 
-PREVIEW_ROWS = 10
 
-
-def column_schema(spec: DatasetSpec) -> dg.TableSchema:
-    """The table's columns as the Dagster catalog shows them."""
-    key = set(spec.key)
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                f.column,
-                f.type.name,
-                description=f"J-Quants {f.source}"
-                + (" (Premium only)" if f.source in spec.premium_fields else ""),
-                constraints=dg.TableColumnConstraints(nullable=f.source not in key),
-            )
-            for f in spec.columns
-        ],
-        constraints=dg.TableConstraints(other=[f"primary key ({', '.join(spec.key_columns)})"]),
+class DatasetConfig(dg.Config):
+    use_bulk_files: bool = Field(
+        default=True,
+        description="In a run of several partitions, load whole months from J-Quants' "
+        "monthly bulk files (one request per month instead of one per partition; Light plan "
+        "and up, datasets with bulk files). Off: every partition by REST.",
     )
-
-
-def table_metadata(spec: DatasetSpec) -> dict[str, Any]:
-    return {
-        "dagster/column_schema": column_schema(spec),
-        "dagster/table_name": spec.table,
-        "jquants_path": spec.path,
-        "jquants_plan": spec.plan,
-        "partitioning": spec.partitioning.value,
-        "published_jst": spec.published,
-    }
-
-
-def check_names(spec: DatasetSpec) -> dict[str, str]:
-    return {
-        "unique": f"{spec.name}_unique_key",
-        "not_empty": f"{spec.name}_not_empty",
-        "types": f"{spec.name}_types",
-    }
+    reload_unchanged_bulk_files: bool = Field(
+        default=False,
+        description="Download a month's bulk file again even when the stored month came from "
+        "the same file (same LastModified) and still holds its rows.",
+    )
 
 
 def check_specs(spec: DatasetSpec) -> list[dg.AssetCheckSpec]:
@@ -104,168 +94,66 @@ def description(spec: DatasetSpec) -> str:
 # --------------------------------------------------------------------------- the run
 
 
-def _check_plan(spec: DatasetSpec, plan: str, query: Query, key: str | None) -> None:
-    reason = spec.unavailable_reason(plan)
-    if reason:
-        raise dg.Failure(f"plan {plan} does not include {spec.path}: {reason}", allow_retries=False)
-    if query.first is None or query.last is None:
-        return
-    window = history_window(plan, today_jst())
-    overlaps = query.last >= window.first and (window.last is None or query.first <= window.last)
-    inside = overlaps if spec.partitioning is Partitioning.WEEKLY else window.contains(query.first)
-    if not inside:
-        raise dg.Failure(
-            f"{spec.path} partition {key} was not requested: it lies outside the J-Quants "
-            f"history window ({window.describe()})",
-            allow_retries=False,
-        )
-
-
-def fetch(spec: DatasetSpec, jquants: JQuantsResource, plan: str, query: Query) -> list[dict]:
-    """Every row of the partition's query; J-Quants' refusals as clear, final failures."""
-    try:
-        return [
-            row for page in jquants.client.dataset_pages(spec.path, query.params) for row in page
-        ]
-    except JQuantsRequestError as exc:
-        if exc.status == 403:
-            detail = f"plan {plan} does not include {spec.path} (HTTP 403)"
-        elif exc.status == 400 and "subscription covers" in exc.message:
-            detail = (
-                f"{spec.path} refused a date outside the {plan} plan's history window "
-                f"(HTTP 400): {exc.message}"
-            )
-        else:
-            detail = str(exc)
-        raise dg.Failure(detail, allow_retries=False) from None
-
-
-def _key_of(spec: DatasetSpec, record: dict[str, Any]) -> tuple:
-    return tuple(record[c] for c in spec.key_columns)
-
-
-def _type_mismatches(
-    spec: DatasetSpec, records: list[dict[str, Any]], stored: list[dict[str, Any]]
-) -> list[str]:
-    """Values stored differently from how they were converted (value or Python type)."""
-    by_key = {_key_of(spec, r): r for r in stored}
-    problems = []
-    for record in records:
-        row = by_key.get(_key_of(spec, record))
-        if row is None:
-            problems.append(f"{_key_of(spec, record)} not stored")
-            continue
-        for f in spec.columns:
-            want, got = record[f.column], row[f.column]
-            if want is None and got is None:
-                continue
-            if got is None or not isinstance(got, f.type.python) or got != want:
-                problems.append(f"{_key_of(spec, record)} {f.column}: {want!r} stored as {got!r}")
-    return problems
-
-
 def materialize(
     spec: DatasetSpec,
     context: dg.AssetExecutionContext,
     jquants: JQuantsResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
-    started = time.monotonic()
+    """A single-partition (or latest-snapshot) run."""
     key = context.partition_key if spec.partitioned else None
     query = spec.query(key)
     plan = jquants.effective_plan()
-    _check_plan(spec, plan, query, key)
-
+    check_plan(spec, plan, query, key)
     session = "open"
     if spec.partitioning is Partitioning.BUSINESS_DAY and query.first is not None:
         hol_div = calendar.hol_divs_for(context, jquants, warehouse, [query.first])[query.first]
-        if hol_div not in spec.session_hol_divs:
-            session = f"closed (HolDiv {hol_div})"
-
-    records: list[dict[str, Any]] = []
-    if session == "open":
-        rows = fetch(spec, jquants, plan, query)
-        try:
-            records = spec.records(rows)
-        except ConversionError as exc:
-            raise dg.Failure(
-                f"J-Quants sent a value moo_markets cannot store exactly: {exc}"
-            ) from None
-        repeated = [k for k, n in Counter(_key_of(spec, r) for r in records).items() if n > 1]
-        if repeated:
-            raise dg.Failure(
-                f"J-Quants sent {len(repeated)} key(s) of {spec.path} more than once, first "
-                f"{repeated[0]} (key {spec.key}); nothing was stored"
-            )
-        with warehouse.begin() as connection:
-            store.replace_partition(connection, spec, query.first, query.last, records)
-        context.log.info(f"stored {len(records)} rows of {spec.path} for {key or 'latest'}")
-    else:
-        context.log.info(f"{key} is {session}: {spec.path} has no data for it, nothing fetched")
-
-    with warehouse.begin() as connection:
-        duplicates = store.duplicate_keys(connection, spec, query.first, query.last, records)
-        stored = store.stored(connection, spec, query.first, query.last, records)
-    mismatches = _type_mismatches(spec, records, stored)
-    names = check_names(spec)
-    empty_is_wrong = spec.must_have_rows and session == "open"
-    checks = [
-        dg.AssetCheckResult(
-            check_name=names["unique"],
-            passed=duplicates == 0,
-            metadata={"duplicated_keys": duplicates},
-        ),
-        dg.AssetCheckResult(
-            check_name=names["not_empty"],
-            passed=bool(records) or not empty_is_wrong,
-            severity=dg.AssetCheckSeverity.ERROR if empty_is_wrong else dg.AssetCheckSeverity.WARN,
-            metadata={"rows": len(records), "session": session},
-        ),
-        dg.AssetCheckResult(
-            check_name=names["types"],
-            passed=not mismatches,
-            metadata={"mismatches": len(mismatches), "first": "; ".join(mismatches[:5])},
-        ),
-    ]
-    client = jquants.client if session == "open" else None
-    preview_columns = [f.column for f in spec.columns][:8]
+        session = session_of(spec, hol_div)
+    result = rest_partition(spec, context, jquants, warehouse, plan, key, session)
     return dg.MaterializeResult(
-        metadata={
-            **table_metadata(spec),
-            "dagster/row_count": len(stored),
-            "fetched_rows": len(records),
-            "partition_first_day": query.first.isoformat() if query.first else None,
-            "partition_last_day": query.last.isoformat() if query.last else None,
-            "query": dg.MetadataValue.json(query.params),
-            "session": session,
-            "duration_seconds": round(time.monotonic() - started, 3),
-            "jquants_requests": client.stats.requests if client else 0,
-            "jquants_retries": client.stats.retries if client else 0,
-            "preview": dg.MetadataValue.md(
-                markdown_table(records[:PREVIEW_ROWS], preview_columns, limit=PREVIEW_ROWS)
-            ),
-        },
-        check_results=checks,
+        metadata=metadata(spec, result), check_results=partition_checks(spec, result)
     )
+
+
+def _asset_options(spec: DatasetSpec) -> dict[str, Any]:
+    partitions = partitions_for(spec)
+    options: dict[str, Any] = {"partitions_def": partitions}
+    if partitions is not None:
+        # A range run reports each partition as it commits and yields no output of its own.
+        options["output_required"] = False
+    if partitions is DAILY_PARTITIONS and spec.bulk:
+        options["backfill_policy"] = dg.BackfillPolicy.single_run()
+    return options
 
 
 def build_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     """The spec's asset: partitioned as declared, in the ``jquants`` pool, with its checks."""
+    with warnings.catch_warnings():
+        # Dagster 1.13 flags `backfill_policy` as beta on every import; single-run backfills
+        # are what daily datasets are built and tested for (as daily_bars).
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        decorate = dg.asset(
+            name=spec.name,
+            group_name="jquants",
+            kinds={"sql"},
+            pool=JQUANTS_POOL,
+            description=description(spec),
+            metadata=table_metadata(spec),
+            check_specs=check_specs(spec),
+            **_asset_options(spec),
+        )
 
-    @dg.asset(
-        name=spec.name,
-        group_name="jquants",
-        kinds={"sql"},
-        pool=JQUANTS_POOL,
-        partitions_def=partitions_for(spec),
-        description=description(spec),
-        metadata=table_metadata(spec),
-        check_specs=check_specs(spec),
-    )
+    @decorate
     @stop_is_final
     def dataset_asset(
-        context: dg.AssetExecutionContext, jquants: JQuantsResource, warehouse: WarehouseResource
-    ) -> dg.MaterializeResult:
-        return materialize(spec, context, jquants, warehouse)
+        context: dg.AssetExecutionContext,
+        config: DatasetConfig,
+        jquants: JQuantsResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator[Any]:
+        if spec.partitioned and len(context.partition_keys) > 1:
+            yield from backfill.materialize_range(spec, context, config, jquants, warehouse)
+        else:
+            yield materialize(spec, context, jquants, warehouse)
 
     return dataset_asset

@@ -1,5 +1,9 @@
 """The ``listed_companies`` asset: one J-Quants master snapshot per date.
 
+By default a run stores today's snapshot (or the configured ``date``'s). With
+``start``/``end`` it stores the history of every business day in between
+(``history.py``: whole months from the master's bulk files, the rest by REST).
+
 No ``from __future__ import annotations`` here: Dagster resolves the config
 and resource annotations at decoration time.
 """
@@ -7,13 +11,13 @@ and resource annotations at decoration time.
 import time
 
 import dagster as dg
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from moo_markets.core.time import parse_date, today_jst
 from moo_markets.daily_bars import calendar
 from moo_markets.jobs import JQUANTS_POOL, stop_is_final
 from moo_markets.jquants import JQuantsResource
-from moo_markets.listed_companies import store
+from moo_markets.listed_companies import history, store
 from moo_markets.metadata import markdown_table
 from moo_markets.warehouse.resource import WarehouseResource
 
@@ -26,13 +30,39 @@ class ListedCompaniesConfig(dg.Config):
         description="Snapshot date YYYY-MM-DD. Default: today in Asia/Tokyo "
         "(J-Quants answers a non-business day with the next business day's list).",
     )
+    start: str | None = Field(
+        default=None,
+        description="History: first date YYYY-MM-DD (with end). Stores the snapshot of every "
+        "business day from start to end in one run, whole months from J-Quants' bulk files "
+        "(Light plan and up), the other days by REST. Must lie in the plan's history window.",
+    )
+    end: str | None = Field(default=None, description="History: last date YYYY-MM-DD (>= start).")
+    use_bulk_files: bool = Field(
+        default=True, description="History: take whole months from bulk files. Off: REST only."
+    )
+    reload_unchanged_bulk_files: bool = Field(
+        default=False,
+        description="History: download a month's file again even when the stored month came "
+        "from the same file (same LastModified) and still holds its rows.",
+    )
 
-    @field_validator("date")
+    @field_validator("date", "start", "end")
     @classmethod
     def _valid_date(cls, value: str | None) -> str | None:
         if value is not None:
             parse_date(value)
         return value
+
+    @model_validator(mode="after")
+    def _valid_range(self) -> "ListedCompaniesConfig":
+        if (self.start is None) != (self.end is None):
+            raise ValueError("start and end go together (a history run needs both)")
+        if self.start is not None and self.end is not None:
+            if self.date is not None:
+                raise ValueError("give either date (one snapshot) or start/end (history)")
+            if parse_date(self.end) < parse_date(self.start):
+                raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
 
 
 @dg.asset(
@@ -49,6 +79,16 @@ def listed_companies(
     jquants: JQuantsResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
+    if config.start is not None and config.end is not None:
+        return history.load_history(
+            context,
+            jquants,
+            warehouse,
+            parse_date(config.start),
+            parse_date(config.end),
+            use_bulk=config.use_bulk_files,
+            reload_unchanged=config.reload_unchanged_bulk_files,
+        )
     started = time.monotonic()
     requested = parse_date(config.date) if config.date else today_jst()
     rows = jquants.listed_companies(requested)

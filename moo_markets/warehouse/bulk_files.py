@@ -7,14 +7,22 @@ inserted into the table :func:`warehouse.replace.revising` yields for the month'
 in one transaction with the ``bulk_files`` record. A row outside the month, a value that
 does not convert, a duplicate key or a broken download raise
 :class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and nothing of the month
-is written. Memory holds one batch, never the file.
+is written (:func:`month_errors`). Memory holds one batch, never the file.
+
+:func:`plan_months` decides which months of a backfill come from files: one ``/bulk/list``
+request, and a month whose file is unchanged since it was loaded (same ``LastModified``,
+same row count still stored) is not downloaded again. Used by the generic dataset assets
+(``ingest/backfill.py``) and the master's history (``listed_companies/history.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -34,6 +42,26 @@ def date_column(spec: DatasetSpec) -> str:
     return spec.day_column
 
 
+Records = list[dict[str, Any]]
+BatchHook = Callable[[sa.Connection, sa.Table, Records], None]
+
+
+@contextlib.contextmanager
+def month_errors(key: str, month: dt.date) -> Iterator[None]:
+    """Whatever goes wrong while a month is written, as a :class:`BulkFileError` naming the
+    file and saying the month was left as it was (the caller's transaction rolls back)."""
+    suffix = f"nothing of {month:%Y-%m} was written"
+    try:
+        yield
+    except BulkFileError as exc:
+        raise BulkFileError(key, f"{exc.detail}; {suffix}") from None
+    except (ConversionError, csv_stream.CsvFormatError, UnicodeDecodeError, ValueError) as exc:
+        raise BulkFileError(key, f"{exc}; {suffix}") from None
+    except sa.exc.DBAPIError as exc:
+        detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise BulkFileError(key, f"rows refused by the database ({detail}); {suffix}") from None
+
+
 def load_month(
     connection: sa.Connection,
     spec: DatasetSpec,
@@ -41,17 +69,29 @@ def load_month(
     chunks: Iterable[bytes],
     first: dt.date,
     last: dt.date,
+    *,
+    convert: Callable[[Records], Records] | None = None,
+    keep_empty: frozenset[str] | None = None,
+    on_batch: BatchHook | None = None,
 ) -> int:
     """Make ``spec``'s table hold exactly the file's rows for ``first..last`` (caller's
-    transaction); returns the rows written."""
+    transaction); returns the rows written.
+
+    ``convert`` turns a batch of REST-shaped rows into records (default: the spec's own
+    conversion; the master keeps J-Quants' strings as sent), ``keep_empty`` names the fields
+    whose empty cell is ``""`` rather than NULL (default: text key fields), and ``on_batch``
+    sees each batch right after it was inserted, with the table written to (the asset's
+    type check reads it back there)."""
     table = DATASET_TABLES[spec.name]
     column = date_column(spec)
     numeric = frozenset(f.source for f in spec.columns if f.type.python in (Decimal, int))
-    keep_empty = frozenset(f.source for f in spec.columns if f.source in spec.key)
+    if keep_empty is None:
+        keep_empty = frozenset(f.source for f in spec.columns if f.source in spec.key)
     nested = frozenset(f.source.split(".")[0] for f in spec.columns if "." in f.source)
     nested |= frozenset(f.source for f in spec.columns if f.type is JSON)
+    to_records = convert or spec.records
     written = 0
-    try:
+    with month_errors(key, first):
         with revising(connection, table, table.c[column].between(first, last)) as target:
             fields, blocks = csv_stream.split_header(chunks)
             for batch in csv_stream.records(fields, blocks, numeric, keep_empty):
@@ -59,21 +99,14 @@ def load_month(
                     for field in nested & row.keys():
                         if isinstance(row[field], str) and row[field]:
                             row[field] = orjson.loads(row[field])
-                records = spec.records(batch)
+                records = to_records(batch)
                 outside = [r[column] for r in records if not first <= r[column] <= last]
                 if outside:
                     raise BulkFileError(key, f"a row dated {outside[0]} lies outside {first:%Y-%m}")
                 connection.execute(sa.insert(target.table), records)
+                if on_batch is not None:
+                    on_batch(connection, target.table, records)
                 written += len(records)
-    except BulkFileError as exc:
-        raise BulkFileError(key, f"{exc.detail}; nothing of {first:%Y-%m} was written") from None
-    except (ConversionError, csv_stream.CsvFormatError, UnicodeDecodeError, ValueError) as exc:
-        raise BulkFileError(key, f"{exc}; nothing of {first:%Y-%m} was written") from None
-    except sa.exc.DBAPIError as exc:
-        detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        raise BulkFileError(
-            key, f"rows refused by the database ({detail}); nothing of {first:%Y-%m} was written"
-        ) from None
     return written
 
 
@@ -125,3 +158,60 @@ def load_file(
     finally:
         downloader.close()
     return rows
+
+
+@dataclass(frozen=True)
+class MonthFile:
+    """One month of a backfill to take from a bulk file."""
+
+    file: BulkFile
+    first: dt.date
+    last: dt.date
+    unchanged_rows: int | None = None
+    """Set when the stored month came from this very file (same LastModified) and still holds
+    the rows loaded from it: their count. Such a month is not downloaded again."""
+
+
+def plan_months(
+    client: JQuantsClient,
+    endpoint: str,
+    table: sa.Table,
+    column: str,
+    months: Sequence[dt.date],
+    engine: sa.Engine,
+    reload_unchanged: bool = False,
+) -> dict[dt.date, MonthFile]:
+    """Those of ``months`` (first days, ascending: a backfill's whole months,
+    :func:`daily_bars.partitions.whole_months`) that monthly files of ``endpoint`` cover
+    (one ``/bulk/list`` request; none for no months). ``table.c[column]`` is where a month's
+    rows are counted."""
+    if not months:
+        return {}
+    files = client.bulk_list(endpoint, f"{months[0]:%Y-%m}", f"{months[-1]:%Y-%m}")
+    by_month = {f.month: f for f in files if f.month is not None}
+    planned = {m: MonthFile(by_month[m], *month_bounds(m)) for m in months if m in by_month}
+    if reload_unchanged or not planned:
+        return planned
+    with engine.connect() as connection:
+        loaded: Mapping[str, tuple[dt.datetime, int]] = {
+            key: (modified, rows)
+            for key, modified, rows in connection.execute(
+                sa.select(bulk_files.c.key, bulk_files.c.last_modified, bulk_files.c.rows).where(
+                    bulk_files.c.key.in_([m.file.key for m in planned.values()])
+                )
+            )
+        }
+        for month, planned_month in planned.items():
+            known = loaded.get(planned_month.file.key)
+            if known is None or known[0] != planned_month.file.last_modified:
+                continue
+            stored = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c[column].between(planned_month.first, planned_month.last))
+            ).scalar_one()
+            if stored == known[1]:
+                planned[month] = MonthFile(
+                    planned_month.file, planned_month.first, planned_month.last, stored
+                )
+    return planned

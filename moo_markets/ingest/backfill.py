@@ -1,0 +1,413 @@
+"""A run of a partition range of a declared dataset: one run, partition after partition.
+
+Launched by a UI backfill (daily datasets with bulk files take
+``BackfillPolicy.single_run()``), by the REST API's range run or by a schedule
+catching up (tags ``dagster/asset_partition_range_start``/``_end``). It works
+the way ``daily_bars`` does (see its module docstring):
+
+* Partitions are committed in date order, each logged as one
+  ``AssetMaterialization`` with its own metadata as soon as it is committed;
+  the asset yields no output (``output_required=False``). A partition that
+  fails stops the run with the partitions before it stored and materialized;
+  a Dagster step retry skips the partitions its earlier attempt committed.
+* Whole months of the range that the plan's monthly bulk files cover are
+  loaded from the files (``warehouse/bulk_files.py``: one transaction per
+  month with its ``bulk_files`` record; a file unchanged since it was loaded
+  is not downloaded again, a changed ``LastModified`` loads it again; a
+  corrupt file fails its month, naming the file, with nothing of it written).
+  The rest goes through the REST path of a single-partition run unchanged. A
+  partition's metadata is the same either way, plus ``source`` (the file's key
+  or ``rest``).
+* The checks cover the range: duplicate keys over its days, sessions left
+  without rows, and every value this run converted compared with what was
+  stored (for a file, batch by batch as it is written, so memory stays flat).
+* Plans: a dataset above the plan fails at once; if any partition lies
+  outside the plan's history window, nothing is requested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import dagster as dg
+import sqlalchemy as sa
+
+from moo_markets.core.plans import history_window
+from moo_markets.core.time import today_jst
+from moo_markets.daily_bars import calendar
+from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, whole_months
+from moo_markets.datasets.spec import DatasetSpec, Partitioning
+from moo_markets.ingest import store
+from moo_markets.ingest.partition import (
+    PREVIEW_ROWS,
+    PartitionResult,
+    check_names,
+    metadata,
+    outside_window,
+    rest_partition,
+    session_of,
+    type_mismatches,
+    unavailable,
+)
+from moo_markets.ingest.partitions import partitions_for
+from moo_markets.jobs import committed_earlier_in_this_run
+from moo_markets.jquants import JQuantsResource
+from moo_markets.jquants.bulk import BulkDownloader
+from moo_markets.jquants.errors import JQuantsRequestError
+from moo_markets.warehouse.bulk_files import MonthFile, load_month, plan_months, record_file
+from moo_markets.warehouse.resource import WarehouseResource
+
+if TYPE_CHECKING:
+    from moo_markets.ingest.assets import DatasetConfig
+
+MISMATCH_SAMPLE = 20
+
+
+def materialize_range(
+    spec: DatasetSpec,
+    context: dg.AssetExecutionContext,
+    config: DatasetConfig,
+    jquants: JQuantsResource,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.AssetCheckResult]:
+    started = time.monotonic()
+    keys = sorted(context.partition_keys)
+    plan = jquants.effective_plan()
+    _gate(spec, plan, keys)
+    days = {key: spec.partition_days(key)[0] for key in keys}
+    done = committed_earlier_in_this_run(context)
+    if done:
+        context.log.info(
+            f"step retry: {len(done & set(keys))} partition(s) were committed by an earlier "
+            "attempt of this run; continuing after them"
+        )
+    todo = [k for k in keys if k not in done]
+    hol_divs: dict[dt.date, str] = {}
+    if spec.partitioning is Partitioning.BUSINESS_DAY:
+        hol_divs = calendar.hol_divs_for(context, jquants, warehouse, sorted(days.values()))
+    months = _months(spec, context, config, jquants, warehouse, plan, [days[k] for k in todo])
+
+    checks = RangeChecks(spec)
+    totals = {"rows": 0, "bulk": 0}
+    downloader: BulkDownloader | None = None
+    try:
+        index = 0
+        while index < len(todo):
+            month = months.get(days[todo[index]].replace(day=1))
+            if month is not None:
+                in_month = [k for k in todo[index:] if month.first <= days[k] <= month.last]
+                if downloader is None:
+                    downloader = jquants.client.bulk_downloader()
+                results = load_bulk_month(
+                    spec, context, jquants, warehouse, downloader, month, in_month, hol_divs
+                )
+                index += len(in_month)
+                totals["bulk"] += len(in_month)
+            else:
+                key = todo[index]
+                client = jquants.client
+                since = (client.stats.requests, client.stats.retries)
+                session = session_of(spec, hol_divs.get(days[key]))
+                results = [
+                    rest_partition(spec, context, jquants, warehouse, plan, key, session, since)
+                ]
+                index += 1
+            for result in results:
+                context.log_event(
+                    dg.AssetMaterialization(
+                        asset_key=context.asset_key,
+                        partition=result.key,
+                        metadata=metadata(spec, result),
+                    )
+                )
+                checks.add(result)
+                totals["rows"] += result.fetched
+    finally:
+        if downloader is not None:
+            downloader.close()
+    context.log.info(
+        f"{len(todo)} partition(s) of {spec.path} in {time.monotonic() - started:.1f}s: "
+        f"{totals['rows']} rows, {totals['bulk']} partition(s) from bulk files, "
+        f"{len(todo) - totals['bulk']} by REST"
+    )
+    with warehouse.engine.connect() as connection:
+        yield from checks.results(connection, days, hol_divs)
+
+
+def _gate(spec: DatasetSpec, plan: str, keys: Sequence[str]) -> None:
+    """Fail at once, before any request, on a dataset above the plan or a partition outside
+    its history window."""
+    failure = unavailable(spec, plan)
+    if failure is not None:
+        raise failure
+    window = history_window(plan, today_jst())
+    outside = [k for k in keys if outside_window(spec, window, spec.query(k))]
+    if outside:
+        raise dg.Failure(
+            f"{len(outside)} of the {len(keys)} requested partition(s) of {spec.path} "
+            f"({outside[0]}..{outside[-1]}) lie outside the J-Quants history window "
+            f"({window.describe()}); nothing was requested",
+            allow_retries=False,
+        )
+
+
+def _months(
+    spec: DatasetSpec,
+    context: dg.AssetExecutionContext,
+    config: DatasetConfig,
+    jquants: JQuantsResource,
+    warehouse: WarehouseResource,
+    plan: str,
+    days: Sequence[dt.date],
+) -> dict[dt.date, MonthFile]:
+    """The whole months of the run to take from bulk files, by first day."""
+    if not (config.use_bulk_files and spec.bulk and plan != "free"):
+        return {}
+    if partitions_for(spec) is not DAILY_PARTITIONS or spec.partition_column is None:
+        return {}
+    wanted = whole_months(days)
+    if not wanted:
+        return {}
+    table = store.table_of(spec)
+    try:
+        months = plan_months(
+            jquants.client,
+            spec.path,
+            table,
+            spec.partition_column,
+            wanted,
+            warehouse.engine,
+            config.reload_unchanged_bulk_files,
+        )
+    except JQuantsRequestError as exc:  # e.g. a plan without bulk files: REST it is
+        context.log.warning(f"bulk files not available ({exc}); every partition goes by REST")
+        return {}
+    if months:
+        unchanged = sum(1 for m in months.values() if m.unchanged_rows is not None)
+        in_files = sum(1 for d in days if d.replace(day=1) in months)
+        context.log.info(
+            f"{len(months)} whole month(s) of {spec.path} from bulk files ({unchanged} "
+            f"unchanged since loaded): {in_files} partition(s); {len(days) - in_files} by REST"
+        )
+    return months
+
+
+# --------------------------------------------------------------------------- a bulk month
+
+
+@dataclass
+class _Seen:
+    """What a month's file held, batch by batch: rows and a preview per day, and the values
+    that were stored differently from their conversion (read back from the written table)."""
+
+    spec: DatasetSpec
+    column: str
+    fetched: dict[dt.date, int] = field(default_factory=lambda: defaultdict(int))
+    preview: dict[dt.date, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    mismatches: list[str] = field(default_factory=list)
+    mismatch_count: int = 0
+    compared: int = 0
+
+    def __call__(
+        self, connection: sa.Connection, table: sa.Table, records: list[dict[str, Any]]
+    ) -> None:
+        for record in records:
+            day = record[self.column]
+            self.fetched[day] += 1
+            if len(self.preview[day]) < PREVIEW_ROWS:
+                self.preview[day].append(record)
+        column = table.c[self.column]
+        lo = min(r[self.column] for r in records)
+        hi = max(r[self.column] for r in records)
+        stored = [
+            dict(row._mapping)
+            for row in connection.execute(sa.select(table).where(column.between(lo, hi)))
+        ]
+        problems = type_mismatches(self.spec, records, stored)
+        self.mismatch_count += len(problems)
+        self.mismatches += problems[: max(0, MISMATCH_SAMPLE - len(self.mismatches))]
+        self.compared += len(records)
+
+
+def load_bulk_month(
+    spec: DatasetSpec,
+    context: dg.AssetExecutionContext,
+    jquants: JQuantsResource,
+    warehouse: WarehouseResource,
+    downloader: BulkDownloader,
+    month: MonthFile,
+    keys: Sequence[str],
+    hol_divs: dict[dt.date, str],
+) -> list[PartitionResult]:
+    """Load one month from its file (one transaction), or keep it when the file is unchanged;
+    then one result per partition of ``keys`` (the month's partitions of the run)."""
+    started = time.monotonic()
+    column = spec.partition_column
+    assert column is not None
+    table = store.table_of(spec)
+    client = jquants.client
+    before = (client.stats.requests, client.stats.retries)
+    seen = _Seen(spec, column)
+    loaded = month.unchanged_rows is None
+    if loaded:
+        with warehouse.begin() as connection:
+            written = load_month(
+                connection,
+                spec,
+                month.file.key,
+                downloader.chunks(month.file),
+                month.first,
+                month.last,
+                on_batch=seen,
+            )
+            record_file(
+                connection, spec.path, month.file, month.first, month.last, written, context.run_id
+            )
+        context.log.info(
+            f"stored {written} rows of {spec.path} for {month.first:%Y-%m} from {month.file.key}"
+        )
+    else:
+        context.log.info(
+            f"{month.first:%Y-%m} of {spec.path} is unchanged since loaded from "
+            f"{month.file.key} ({month.unchanged_rows} rows): not downloaded again"
+        )
+    with warehouse.engine.connect() as connection:
+        counts = dict(
+            connection.execute(
+                sa.select(table.c[column], sa.func.count())
+                .where(table.c[column].between(month.first, month.last))
+                .group_by(table.c[column])
+            ).all()
+        )
+        if not loaded:
+            order = [table.c[c] for c in spec.key_columns]
+            for day in sorted(counts):
+                seen.preview[day] = [
+                    dict(r._mapping)
+                    for r in connection.execute(
+                        sa.select(table)
+                        .where(table.c[column] == day)
+                        .order_by(*order)
+                        .limit(PREVIEW_ROWS)
+                    )
+                ]
+    seconds = time.monotonic() - started
+    requests = client.stats.requests - before[0] + (1 if loaded else 0)  # + its /bulk/get
+    retries = client.stats.retries - before[1]
+    results = []
+    for n, key in enumerate(keys):
+        query = spec.query(key)
+        day = query.first
+        assert day is not None
+        results.append(
+            PartitionResult(
+                key=key,
+                query=query,
+                session=session_of(spec, hol_divs.get(day)),
+                fetched=seen.fetched.get(day, 0) if loaded else counts.get(day, 0),
+                stored=counts.get(day, 0),
+                mismatches=seen.mismatches if n == 0 else [],
+                more_mismatches=seen.mismatch_count - len(seen.mismatches) if n == 0 else 0,
+                compared=seen.compared if n == 0 else 0,
+                preview=seen.preview.get(day, []),
+                requests=requests if n == 0 else 0,
+                retries=retries if n == 0 else 0,
+                seconds=seconds / len(keys),
+                source=month.file.key,
+                bulk_unchanged=not loaded,
+            )
+        )
+    return results
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+@dataclass
+class RangeChecks:
+    """The asset's three checks over a range run (the single-partition checks, summed)."""
+
+    spec: DatasetSpec
+    partitions: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    mismatch_count: int = 0
+    compared: int = 0
+
+    def add(self, result: PartitionResult) -> None:
+        self.partitions += 1
+        self.mismatch_count += len(result.mismatches) + result.more_mismatches
+        self.mismatches += result.mismatches[: max(0, MISMATCH_SAMPLE - len(self.mismatches))]
+        self.compared += result.compared
+
+    def results(
+        self,
+        connection: sa.Connection,
+        days: dict[str, dt.date],
+        hol_divs: dict[dt.date, str],
+    ) -> list[dg.AssetCheckResult]:
+        """Read from the warehouse over the whole range, so partitions an earlier attempt of
+        the step committed are checked too."""
+        spec = self.spec
+        names = check_names(spec)
+        first, last = min(days.values()), max(spec.partition_days(k)[1] for k in days)
+        table = store.table_of(spec)
+        column = table.c[spec.partition_column]
+        duplicates = store.duplicate_keys(connection, spec, first, last)
+        counts = dict(
+            connection.execute(
+                sa.select(column, sa.func.count())
+                .where(column.between(first, last))
+                .group_by(column)
+            ).all()
+        )
+        sessions = [d for d in days.values() if session_of(spec, hol_divs.get(d)) == "open"]
+        if spec.partitioning is Partitioning.WEEKLY:
+            empty = [
+                key
+                for key, day in days.items()
+                if not any(day <= d <= spec.partition_days(key)[1] for d in counts)
+            ]
+        else:
+            empty = [d.isoformat() for d in sorted(sessions) if not counts.get(d)]
+        scope = {
+            "partitions_checked": len(days),
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+        }
+        empty_is_wrong = spec.must_have_rows and bool(sessions)
+        return [
+            dg.AssetCheckResult(
+                check_name=names["unique"],
+                passed=duplicates == 0,
+                metadata={**scope, "duplicated_keys": duplicates},
+            ),
+            dg.AssetCheckResult(
+                check_name=names["not_empty"],
+                passed=not (empty and spec.must_have_rows),
+                severity=dg.AssetCheckSeverity.ERROR
+                if empty_is_wrong
+                else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    **scope,
+                    "rows": sum(counts.values()),
+                    "sessions": len(sessions),
+                    "empty_partitions": len(empty),
+                    "empty_sample": ", ".join(empty[:MISMATCH_SAMPLE]),
+                },
+            ),
+            dg.AssetCheckResult(
+                check_name=names["types"],
+                passed=self.mismatch_count == 0,
+                metadata={
+                    **scope,
+                    "rows_compared": self.compared,
+                    "mismatches": self.mismatch_count,
+                    "first": "; ".join(self.mismatches[:5]),
+                },
+            ),
+        ]
