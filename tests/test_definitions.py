@@ -191,19 +191,9 @@ def test_production_instance_config_loads_against_postgres(tmp_path, postgres_da
     assert first[:3] == ["PostgresRunStorage", "QueuedRunCoordinator", "True"]
 
 
-_RANGES_NOT_YET = pytest.mark.xfail(
-    strict=True,
-    reason="the generic dataset assets take BackfillPolicy.single_run() on the bulkassets "
-    "branch; remove this mark when it is merged",
-)
-
-
 @pytest.mark.parametrize(
     "job",
-    [
-        pytest.param(j, marks=_RANGES_NOT_YET if j.dataset and j.single_run_backfill else ())
-        for j in JOBS
-    ],
+    JOBS,
     ids=[j.job_type for j in JOBS],
 )
 def test_a_job_takes_ranges_exactly_when_its_asset_runs_a_range_as_one_run(job) -> None:

@@ -9,7 +9,7 @@ column that rounds or retypes a value fails the check).
 
 A run of a partition range (a UI backfill, a range launched by the REST API or
 a schedule catching up) is handled in that one run (``ingest/backfill.py``):
-daily datasets with bulk files take ``BackfillPolicy.single_run()`` so a UI
+daily datasets (``DatasetSpec.single_run_backfill``) take ``BackfillPolicy.single_run()`` so a UI
 backfill of five years is one run, whole months come from J-Quants' monthly
 files, and each partition is committed and reported on its own, as
 ``daily_bars`` does. Weekly datasets keep one run per partition in UI
@@ -30,7 +30,6 @@ import dagster as dg
 from pydantic import Field
 
 from moo_markets.daily_bars import calendar
-from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
 from moo_markets.datasets.spec import DatasetSpec, Partitioning
 from moo_markets.ingest import backfill
 from moo_markets.ingest.partition import (
@@ -121,7 +120,7 @@ def _asset_options(spec: DatasetSpec) -> dict[str, Any]:
     if partitions is not None:
         # A range run reports each partition as it commits and yields no output of its own.
         options["output_required"] = False
-    if partitions is DAILY_PARTITIONS and spec.bulk:
+    if spec.single_run_backfill:
         options["backfill_policy"] = dg.BackfillPolicy.single_run()
     return options
 
