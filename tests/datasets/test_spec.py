@@ -142,3 +142,29 @@ def test_bulk_availability_matches_the_bulk_files_j_quants_serves() -> None:
 
     assert {s.path for s in SPECS if s.bulk} == set(BULK_ENDPOINTS) - {"/markets/calendar"}
     assert not any(s.bulk for s in SPECS if s.path.endswith(("/am", "/earnings-calendar")))
+
+
+DERIVATIVES_COLUMNS = {
+    # The tables' columns in order, as declared before the shared declaration existed.
+    "futures": "code product_category date o h l c mo mh ml mc eo eh el ec ao ah al ac vo oi "
+    "va contract_month vo_oa em_mrgn_trg_div ltd sqd settle ccm_flag",
+    "options": "code product_category underlying_code date o h l c mo mh ml mc eo eh el ec ao "
+    "ah al ac vo oi va contract_month strike vo_oa em_mrgn_trg_div pc_div ltd sqd settle theo "
+    "base_vol under_px iv ir ccm_flag",
+    "options_225": "date code o h l c eo eh el ec ao ah al ac vo oi va contract_month strike "
+    "vo_oa em_mrgn_trg_div pc_div ltd sqd settle theo base_vol under_px iv ir",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVES_COLUMNS))
+def test_derivatives_specs_share_one_declaration_and_keep_their_tables(name: str) -> None:
+    from moo_markets.datasets import derivatives
+    from moo_markets.datasets.registry import find
+
+    declared = find(name)
+    assert [f.column for f in declared.columns] == DERIVATIVES_COLUMNS[name].split()
+    for attribute, value in derivatives.COMMON.items():
+        assert getattr(declared, attribute) == value, attribute
+    by_source = {f.source: f for f in declared.columns}
+    for shared in (*derivatives.TRADING, *derivatives.prices(morning=False)):
+        assert by_source[shared.source] == shared
