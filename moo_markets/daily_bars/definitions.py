@@ -15,7 +15,7 @@ from moo_markets.core.settings import Settings
 from moo_markets.core.time import JST, now_jst
 from moo_markets.daily_bars import store
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
-from moo_markets.daily_bars.partitions import is_partition_day, partition_key
+from moo_markets.daily_bars.partitions import is_partition_day, partition_date, partition_key
 from moo_markets.jobs import build_asset_job
 from moo_markets.schedules import build_schedule
 
@@ -43,13 +43,17 @@ def _stored_hol_div(context: dg.ScheduleEvaluationContext, day: dt.date) -> str 
         return None
 
 
-def daily_bars_tick(context: dg.ScheduleEvaluationContext):
-    """Request the tick day's partition; skip it when the stored calendar says it is closed."""
+def daily_bars_tick(context: dg.ScheduleEvaluationContext, plan: str = "premium"):
+    """Request the tick day's partition (on the Free plan the newest day it may see, as
+    :meth:`JobType.default_partition` picks for every dataset); skip it when the stored
+    calendar says it is closed."""
     day = tick_day(context)
-    key = partition_key(day)
     if not is_partition_day(day):  # a custom cron that also fires on weekends
-        return dg.SkipReason(f"{key} is a weekend: daily_bars has no partition for it")
-    hol_div = _stored_hol_div(context, day)
+        return dg.SkipReason(
+            f"{partition_key(day)} is a weekend: daily_bars has no partition for it"
+        )
+    key = DAILY_BARS.default_partition(day, plan) or partition_key(day)
+    hol_div = _stored_hol_div(context, partition_date(key))
     if hol_div is not None and not store.is_business_day(hol_div):
         return dg.SkipReason(
             f"{key} is not a TSE business day (HolDiv {hol_div}): no bars to fetch"
@@ -57,10 +61,16 @@ def daily_bars_tick(context: dg.ScheduleEvaluationContext):
     return dg.RunRequest(run_key=key, partition_key=key)
 
 
-def _partitioned_schedule(**kwargs: object) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
-        execution_fn=daily_bars_tick, required_resource_keys={"warehouse"}, **kwargs
-    )
+def _partitioned_schedule(plan: str):
+    def tick(context: dg.ScheduleEvaluationContext):
+        return daily_bars_tick(context, plan)
+
+    def factory(**kwargs: object) -> dg.ScheduleDefinition:
+        return dg.ScheduleDefinition(
+            execution_fn=tick, required_resource_keys={"warehouse"}, **kwargs
+        )
+
+    return factory
 
 
 def build_definitions(settings: Settings, cron: CronInForce | None = None) -> dg.Definitions:
@@ -72,6 +82,12 @@ def build_definitions(settings: Settings, cron: CronInForce | None = None) -> dg
         assets=[trading_calendar, daily_bars],
         jobs=[job],
         schedules=[
-            build_schedule(DAILY_BARS, job, settings, build=_partitioned_schedule, cron=cron)
+            build_schedule(
+                DAILY_BARS,
+                job,
+                settings,
+                build=_partitioned_schedule(settings.jquants_plan),
+                cron=cron,
+            )
         ],
     )

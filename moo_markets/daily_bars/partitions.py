@@ -25,7 +25,8 @@ import datetime as dt
 
 import dagster as dg
 
-from moo_markets.core.catalog import TIMEZONE
+from moo_markets.core import plans
+from moo_markets.core.catalog import DAILY_BARS, TIMEZONE
 
 FIRST_DAY = dt.date(2008, 5, 7)
 """J-Quants has no daily bars before 2008-05-07."""
@@ -53,3 +54,15 @@ def partition_key(day: dt.date) -> str:
 def is_partition_day(day: dt.date) -> bool:
     """Whether ``day`` has a partition (a weekday on or after :data:`FIRST_DAY`)."""
     return day >= FIRST_DAY and day.weekday() < 5
+
+
+def within_plan(days: list[dt.date], plan: str, today: dt.date) -> tuple[list[dt.date], str | None]:
+    """The run's days the plan's history window holds, and one line naming the others
+    (None when there are none). J-Quants answers a day outside the window with HTTP 400
+    (the Free plan: anything newer than 12 weeks), so such a day is never requested."""
+    window = plans.history_window(plan, today)
+    outside = [d for d in days if not window.contains(d)]
+    inside = [d for d in days if window.contains(d)]
+    if not outside:
+        return inside, None
+    return inside, plans.outside_window_message(DAILY_BARS.path, sorted(outside), window)

@@ -9,9 +9,11 @@ import time
 import dagster as dg
 from pydantic import Field, field_validator
 
+from moo_markets.core.catalog import LISTED_COMPANIES
+from moo_markets.core.plans import history_window, outside_window_message
 from moo_markets.core.time import parse_date, today_jst
 from moo_markets.daily_bars import calendar
-from moo_markets.jobs import JQUANTS_POOL, stop_is_final
+from moo_markets.jobs import JQUANTS_POOL, plan_refusals, stop_is_final
 from moo_markets.jquants import JQuantsResource
 from moo_markets.listed_companies import store
 from moo_markets.metadata import markdown_table
@@ -23,8 +25,9 @@ PREVIEW_COLUMNS = ["date", "code", "company_name", "market_name", "sector33_name
 class ListedCompaniesConfig(dg.Config):
     date: str | None = Field(
         default=None,
-        description="Snapshot date YYYY-MM-DD. Default: today in Asia/Tokyo "
-        "(J-Quants answers a non-business day with the next business day's list).",
+        description="Snapshot date YYYY-MM-DD. Default: today in Asia/Tokyo, on the Free plan "
+        "the newest day it may see (12 weeks ago); J-Quants answers a non-business day "
+        "with the next business day's list.",
     )
 
     @field_validator("date")
@@ -50,8 +53,17 @@ def listed_companies(
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     started = time.monotonic()
-    requested = parse_date(config.date) if config.date else today_jst()
-    rows = jquants.listed_companies(requested)
+    plan = jquants.effective_plan()
+    window = history_window(plan, today_jst())
+    # The newest list the plan may see: the Free plan's is 12 weeks old.
+    requested = parse_date(config.date) if config.date else (window.last or today_jst())
+    if not window.contains(requested):
+        raise dg.Failure(
+            outside_window_message(LISTED_COMPANIES.path, [requested], window, unit="date"),
+            allow_retries=False,
+        )
+    with plan_refusals(plan):
+        rows = jquants.listed_companies(requested)
     if not rows:
         raise dg.Failure(
             f"J-Quants returned no listed companies for {requested.isoformat()}; "
