@@ -4,6 +4,7 @@ No ``from __future__ import annotations`` here: Dagster resolves the config
 and resource annotations at decoration time.
 """
 
+import datetime as dt
 import time
 
 import dagster as dg
@@ -55,8 +56,16 @@ def listed_companies(
     started = time.monotonic()
     plan = jquants.effective_plan()
     window = history_window(plan, today_jst())
-    # The newest list the plan may see: the Free plan's is 12 weeks old.
-    requested = parse_date(config.date) if config.date else (window.last or today_jst())
+    if config.date:
+        requested = parse_date(config.date)
+    elif window.last is None:
+        requested = today_jst()
+    else:
+        # The newest list the Free plan may see (12 weeks old). Not a weekend: J-Quants would
+        # answer with Monday's list, which lies beyond the window (HTTP 400).
+        requested = window.last
+        while requested.weekday() >= 5:
+            requested -= dt.timedelta(days=1)
     if not window.contains(requested):
         raise dg.Failure(
             outside_window_message(LISTED_COMPANIES.path, [requested], window, unit="date"),
