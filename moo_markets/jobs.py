@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 
 import dagster as dg
 
+from moo_markets.core import plans
 from moo_markets.core.catalog import JOB_TYPE_TAG, JobType
 from moo_markets.core.settings import Settings
+from moo_markets.jquants.errors import JQuantsRequestError
 
 JQUANTS_TAG = "moo_markets/jquants"
 """Run tag of runs that call J-Quants."""
@@ -123,3 +125,17 @@ def committed_earlier_in_this_run(context: dg.AssetExecutionContext) -> set[str]
         and entry.asset_materialization.asset_key == context.asset_key
         and entry.asset_materialization.partition
     }
+
+
+@contextmanager
+def plan_refusals(plan: str) -> Iterator[None]:
+    """J-Quants' refusals as final run failures in the words every J-Quants asset uses
+    (``plans.refusal``: "plan X does not include /path (HTTP 403)", a date outside the
+    window); a retry would only be refused again. Other errors pass unchanged."""
+    try:
+        yield
+    except JQuantsRequestError as exc:
+        detail = plans.refusal(plan, "/" + exc.path.lstrip("/"), exc.status, exc.message)
+        if detail is None:
+            raise
+        raise dg.Failure(detail, allow_retries=False) from None

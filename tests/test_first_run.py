@@ -35,9 +35,13 @@ def resources(sim, url, make_jquants) -> dict:
 def test_listed_companies_fresh_passes_right_after_the_first_listing(
     simulator, sqlite_database, make_jquants, instance
 ) -> None:
+    # On the simulator key's Standard plan: a Free listing is 12 weeks old, never fresh.
     result = dg.materialize(
         [listed_companies, listed_companies_fresh],
-        resources=resources(simulator, sqlite_database, make_jquants),
+        resources={
+            "jquants": make_jquants(simulator, plan="standard"),
+            "warehouse": WarehouseResource(database_url=sqlite_database),
+        },
         instance=instance,
     )
     (fresh,) = result.get_asset_check_evaluations()

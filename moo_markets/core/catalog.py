@@ -45,6 +45,8 @@ class JobType:
     dataset: DatasetSpec | None = None
     """The spec of a generic dataset job; None for jobs 1 and 2, whose assets are hand-built
     (their entries still come from their specs)."""
+    spec: DatasetSpec | None = None
+    """The spec the job comes from, hand-built assets included (None: not a dataset's job)."""
 
     @property
     def job_name(self) -> str:
@@ -71,14 +73,17 @@ class JobType:
     def default_partition(self, day: dt.date, plan: str = "premium") -> str | None:
         """The partition a schedule tick (or run-now without one) on ``day`` fetches.
 
-        None: ask Dagster for its newest partition (daily_bars) or run unpartitioned. On
-        the Free plan, whose data end 12 weeks ago, the newest day it may see stands in
-        for ``day``, so a Free schedule fetches the day that has just become visible.
+        None: run unpartitioned, or (daily_bars on a plan without delay) ask Dagster for
+        its newest partition. On the Free plan, whose data end 12 weeks ago, the newest
+        day it may see stands in for ``day``, so a Free schedule fetches the day that has
+        just become visible instead of one J-Quants refuses (HTTP 400).
         """
-        if self.dataset is None:
+        if self.spec is None:
             return None
         last = plans.history_window(plan, day).last
-        return self.dataset.partition_for(min(day, last) if last else day)
+        if self.dataset is None and last is None:
+            return None
+        return self.spec.partition_for(min(day, last) if last else day)
 
 
 def job_from_spec(spec: DatasetSpec) -> JobType:
@@ -95,6 +100,7 @@ def job_from_spec(spec: DatasetSpec) -> JobType:
         path=spec.path,
         single_run_backfill=spec.single_run_backfill,
         dataset=spec if spec.hook is None else None,
+        spec=spec,
     )
 
 

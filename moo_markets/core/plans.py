@@ -78,3 +78,31 @@ def history_window(plan: str, today: dt.date) -> Window:
         return Window(plan, DATA_START, None)
     years = 5 if plan == "light" else 10
     return Window(plan, max(DATA_START, _years_before(today, years)), None)
+
+
+def outside_window_message(
+    path: str, days: list[dt.date], window: Window, unit: str = "partition"
+) -> str:
+    """The one line a run shows for partition days it did not request (``days``, sorted):
+    J-Quants would only refuse them (HTTP 400), so none is asked for. Worded like the
+    declared datasets' refusal (``ingest/assets.py``)."""
+    if len(days) == 1:
+        what = f"{unit} {days[0].isoformat()} was not requested: it lies"
+    else:
+        what = f"{unit}s {days[0]} to {days[-1]} ({len(days)} days) were not requested: they lie"
+    return f"{path} {what} outside the J-Quants history window ({window.describe()})"
+
+
+def refusal(plan: str, path: str, status: int, message: str) -> str | None:
+    """A J-Quants refusal of ``path`` as every run words it, or None for other errors.
+
+    A 403 means the key may not call the endpoint (its plan, or an invalid key: J-Quants'
+    own words follow); a 400 naming "subscription covers" is a date outside the window.
+    """
+    if status == 403:
+        return f"plan {plan} does not include {path} (HTTP 403): {message}"
+    if status == 400 and "subscription covers" in message:
+        return (
+            f"{path} refused a date outside the {plan} plan's history window (HTTP 400): {message}"
+        )
+    return None

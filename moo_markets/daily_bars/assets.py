@@ -30,10 +30,21 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
+from moo_markets.core.time import today_jst
 from moo_markets.daily_bars import bulk, calendar, checks, store
 from moo_markets.daily_bars.ingest import DayResult
-from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, partition_date, partition_key
-from moo_markets.jobs import JQUANTS_POOL, committed_earlier_in_this_run, stop_is_final
+from moo_markets.daily_bars.partitions import (
+    DAILY_PARTITIONS,
+    partition_date,
+    partition_key,
+    within_plan,
+)
+from moo_markets.jobs import (
+    JQUANTS_POOL,
+    committed_earlier_in_this_run,
+    plan_refusals,
+    stop_is_final,
+)
 from moo_markets.jquants import JQuantsResource
 from moo_markets.maintenance import freshness
 from moo_markets.metadata import markdown_table
@@ -123,6 +134,10 @@ def daily_bars(
 ) -> Iterator[dg.AssetCheckResult]:
     started = time.monotonic()
     days = sorted(partition_date(k) for k in context.partition_keys)
+    plan = jquants.effective_plan()
+    days, not_requested = within_plan(days, plan, today_jst())
+    if not_requested and not days:
+        raise dg.Failure(not_requested, allow_retries=False)
     hol_divs = calendar.hol_divs_for(context, jquants, warehouse, days)
     done = committed_earlier_in_this_run(context)
     checked = checks.RunChecks()
@@ -136,7 +151,7 @@ def daily_bars(
                 with warehouse.engine.connect() as connection:
                     checked.add_day(connection, day)
     totals = {"rows": 0, "requests": 0, "retries": 0, "rate_limited": 0, "splits": 0, "bulk": 0}
-    for result in bulk.ingest_range(
+    results = bulk.ingest_range(
         [d for d in days if partition_key(d) not in done],
         hol_divs,
         jquants=jquants,
@@ -148,7 +163,8 @@ def daily_bars(
         prefetch=config.prefetch_days,
         fetch_concurrency=config.fetch_concurrency,
         always_refetch_splits=config.always_refetch_splits,
-    ):
+    )
+    for result in _refusals_explained(results, plan):
         context.log_event(
             dg.AssetMaterialization(
                 asset_key=context.asset_key,
@@ -178,6 +194,13 @@ def daily_bars(
     yield from checked.results()
     with warehouse.begin() as connection:
         yield freshness.daily_bars_fresh_result(connection)
+    if not_requested:  # the days inside the window are stored; the others fail, saying why
+        raise dg.Failure(not_requested, allow_retries=False)
+
+
+def _refusals_explained(results: Iterator[DayResult], plan: str) -> Iterator[DayResult]:
+    with plan_refusals(plan):
+        yield from results
 
 
 def day_metadata(result: DayResult) -> dict[str, object]:

@@ -15,7 +15,12 @@ from moo_markets.core.settings import Settings
 from moo_markets.core.time import JST, now_jst
 from moo_markets.daily_bars import store
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
-from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, is_partition_day, partition_key
+from moo_markets.daily_bars.partitions import (
+    DAILY_PARTITIONS,
+    is_partition_day,
+    partition_date,
+    partition_key,
+)
 from moo_markets.jobs import build_asset_job
 from moo_markets.schedules import build_schedule, catch_up_request
 
@@ -43,14 +48,17 @@ def _stored_hol_div(context: dg.ScheduleEvaluationContext, day: dt.date) -> str 
         return None
 
 
-def daily_bars_tick(context: dg.ScheduleEvaluationContext, plan: str = "free"):
-    """Request the tick day's partition (with the days missed before it, see
-    :func:`catch_up_request`); skip it when the stored calendar says it is closed."""
+def daily_bars_tick(context: dg.ScheduleEvaluationContext, plan: str = "premium"):
+    """Request the tick day's partition (on the Free plan the newest day it may see, as
+    :meth:`JobType.default_partition` picks for every dataset) with the days missed before
+    it (:func:`catch_up_request`); skip it when the stored calendar says it is closed."""
     day = tick_day(context)
-    key = partition_key(day)
     if not is_partition_day(day):  # a custom cron that also fires on weekends
-        return dg.SkipReason(f"{key} is a weekend: daily_bars has no partition for it")
-    hol_div = _stored_hol_div(context, day)
+        return dg.SkipReason(
+            f"{partition_key(day)} is a weekend: daily_bars has no partition for it"
+        )
+    key = DAILY_BARS.default_partition(day, plan) or partition_key(day)
+    hol_div = _stored_hol_div(context, partition_date(key))
     if hol_div is not None and not store.is_business_day(hol_div):
         return dg.SkipReason(
             f"{key} is not a TSE business day (HolDiv {hol_div}): no bars to fetch"
@@ -58,9 +66,9 @@ def daily_bars_tick(context: dg.ScheduleEvaluationContext, plan: str = "free"):
     return catch_up_request(context, DAILY_BARS, key, plan, day, DAILY_PARTITIONS)
 
 
-def _partitioned_schedule(settings: Settings):
+def _partitioned_schedule(plan: str):
     def tick(context: dg.ScheduleEvaluationContext):
-        return daily_bars_tick(context, settings.jquants_plan)
+        return daily_bars_tick(context, plan)
 
     def factory(**kwargs: object) -> dg.ScheduleDefinition:
         return dg.ScheduleDefinition(
@@ -80,7 +88,11 @@ def build_definitions(settings: Settings, cron: CronInForce | None = None) -> dg
         jobs=[job],
         schedules=[
             build_schedule(
-                DAILY_BARS, job, settings, build=_partitioned_schedule(settings), cron=cron
+                DAILY_BARS,
+                job,
+                settings,
+                build=_partitioned_schedule(settings.jquants_plan),
+                cron=cron,
             )
         ],
     )

@@ -26,7 +26,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from moo_markets.core.catalog import TIMEZONE
+from moo_markets.core import plans
+from moo_markets.core.catalog import DAILY_BARS, TIMEZONE
 from moo_markets.core.time import month_bounds
 
 FIRST_DAY = dt.date(2008, 5, 7)
@@ -70,3 +71,15 @@ def whole_months(days: Sequence[dt.date]) -> list[dt.date]:
         if all(d in wanted for d in span if is_partition_day(d)):
             out.append(month)
     return out
+
+
+def within_plan(days: list[dt.date], plan: str, today: dt.date) -> tuple[list[dt.date], str | None]:
+    """The run's days the plan's history window holds, and one line naming the others
+    (None when there are none). J-Quants answers a day outside the window with HTTP 400
+    (the Free plan: anything newer than 12 weeks), so such a day is never requested."""
+    window = plans.history_window(plan, today)
+    outside = [d for d in days if not window.contains(d)]
+    inside = [d for d in days if window.contains(d)]
+    if not outside:
+        return inside, None
+    return inside, plans.outside_window_message(DAILY_BARS.path, sorted(outside), window)

@@ -1,7 +1,11 @@
 """``/fins/dividend``: dividend notices, one row per notice (Premium).
 
 Corrections are new notices (``StatCode`` 2, ``CARefNo`` the corrected one).
-``-`` (undecided) is stored as NULL.
+
+``-`` and ``""`` are different answers: ``-`` is "undecided" (未定: the board has not set the
+rate or the date yet, a later notice will), ``""`` is "none" (nothing applies, e.g. no
+commemorative dividend). Both leave the exactly typed column NULL, so the ``-`` is kept in
+``<column>_mark`` (``div_rate_mark = '-'``: undecided; NULL with a NULL rate: none).
 """
 
 from moo_markets.datasets.spec import (
@@ -31,6 +35,20 @@ SPEC = DatasetSpec(
     published="19:00",
     cron="30 19 * * 1-5",
     null_strings=frozenset({"", "-"}),
+    markers=(
+        "DivRate",
+        "RecDate",
+        "ExDate",
+        "ActRecDate",
+        "PayDate",
+        "DistAmt",
+        "RetEarn",
+        "DeemDiv",
+        "DeemCapGains",
+        "NetAssetDecRatio",
+        "CommDivRate",
+        "SpecDivRate",
+    ),  # fmt: skip
     fields=(
         *fields(DATE, "PubDate"),
         *fields(TIME, "PubTime"),

@@ -1,7 +1,13 @@
 """``/markets/margin-alert``: margin balances of issues under daily publication (Standard).
 
-``-`` (not published the day before) and ``*`` (ETF ratios) are stored as NULL.
 Corrections are added rows with a newer ``PubDate``.
+
+``-`` and ``*`` are stored as NULL, losing nothing: each field that may carry one is
+otherwise always a number (docs/jquants-datasets.md), so NULL means exactly that marker.
+``-`` in the six ``*Chg`` changes: the issue was not published the day before, so there is
+no change to state (not a zero change). ``*`` in ``ShrtOutRatio``/``LongOutRatio``: an ETF,
+for which no ratio to listed shares is computed. Typed NULLs keep the columns numeric for
+sums and ratios, where a stored ``-`` or a 0 would be wrong.
 """
 
 from moo_markets.datasets.spec import (

@@ -184,6 +184,10 @@ class Field:
     """Column comment; "" derives ``J-Quants <source>`` (unless the spec turns them off)."""
     required: bool = False
     """NOT NULL although not part of the key."""
+    marker_of: str | None = None
+    """Set on the companion column of a field whose markers are kept (``DatasetSpec.markers``):
+    the field it reads. Its value is the marker J-Quants sent there, else None."""
+    markers: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.column:
@@ -191,10 +195,12 @@ class Field:
 
     def value(self, row: Mapping[str, Any]) -> Any:
         value: Any = row
-        for part in self.source.split("."):
+        for part in (self.marker_of or self.source).split("."):
             if not isinstance(value, Mapping):
                 return None
             value = value.get(part)
+        if self.marker_of is not None:
+            return value if isinstance(value, str) and value in self.markers else None
         return value
 
 
@@ -271,6 +277,12 @@ class DatasetSpec:
     """Fields J-Quants sends only to Premium keys (NULL on other plans)."""
     null_strings: frozenset[str] = frozenset({""})
     """Strings that mean "no value" (``-`` for undecided dividends, ``*`` for ETFs)."""
+    markers: tuple[str, ...] = ()
+    """Fields whose non-empty null string says *why* there is no value, where NULL alone
+    would be ambiguous (``/fins/dividend`` sends ``-`` = undecided and ``""`` = none in the
+    same field). The value column stays exactly typed (NULL then) and a TEXT column
+    ``<column>_mark``, after the declared fields, keeps the marker as sent (NULL when a value
+    or nothing was sent)."""
     table: str = ""
     table_comment: str = ""
     """Default: ``J-Quants <path>``."""
@@ -291,6 +303,21 @@ class DatasetSpec:
 
     def __post_init__(self) -> None:
         normalised = tuple(f if isinstance(f, Field) else Field(*f) for f in self.fields)
+        by_source = {f.source: f for f in normalised}
+        marks = frozenset(self.null_strings - {""})
+        normalised += tuple(
+            Field(
+                f"{source} marker",
+                TEXT,
+                f"{by_source[source].column}_mark",
+                comment=f"J-Quants {source} when it sent a marker ({', '.join(sorted(marks))}) "
+                "instead of a value",
+                marker_of=source,
+                markers=marks,
+            )
+            for source in self.markers
+            if source in by_source
+        )
         object.__setattr__(self, "fields", normalised)
         if not self.table:
             object.__setattr__(self, "table", self.name)
@@ -313,6 +340,8 @@ class DatasetSpec:
             problems.append(f"plan must be one of {plans.PLANS}")
         if not set(self.premium_fields) <= set(sources):
             problems.append("premium_fields must name declared fields")
+        if not set(self.markers) <= set(sources) or (self.markers and self.null_strings <= {""}):
+            problems.append("markers must name declared fields and null_strings their markers")
         if self.partitioned:
             by_source = {f.source: f for f in self.fields}
             if by_source.get(self.partition_field or "") is None:
@@ -418,7 +447,7 @@ class DatasetSpec:
         key = set(self.key)
         for f in self.columns:
             value = f.value(row)
-            if isinstance(value, str) and value in self.null_strings:
+            if f.marker_of is None and isinstance(value, str) and value in self.null_strings:
                 if not (f.source in key and f.type.python is str):
                     value = None
             if value is None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import dagster as dg
 
-from moo_markets.core.plans import Window, history_window
+from moo_markets.core.plans import Window, history_window, refusal
 from moo_markets.core.time import today_jst
 from moo_markets.datasets.spec import ConversionError, DatasetSpec, Partitioning, Query
 from moo_markets.ingest import store
@@ -111,15 +111,7 @@ def fetch(spec: DatasetSpec, jquants: JQuantsResource, plan: str, query: Query) 
             row for page in jquants.client.dataset_pages(spec.path, query.params) for row in page
         ]
     except JQuantsRequestError as exc:
-        if exc.status == 403:
-            detail = f"plan {plan} does not include {spec.path} (HTTP 403)"
-        elif exc.status == 400 and "subscription covers" in exc.message:
-            detail = (
-                f"{spec.path} refused a date outside the {plan} plan's history window "
-                f"(HTTP 400): {exc.message}"
-            )
-        else:
-            detail = str(exc)
+        detail = refusal(plan, spec.path, exc.status, exc.message) or str(exc)
         raise dg.Failure(detail, allow_retries=False) from None
 
 

@@ -8,14 +8,17 @@ No ``from __future__ import annotations`` here: Dagster resolves the config
 and resource annotations at decoration time.
 """
 
+import datetime as dt
 import time
 
 import dagster as dg
 from pydantic import Field, field_validator, model_validator
 
+from moo_markets.core.catalog import LISTED_COMPANIES
+from moo_markets.core.plans import history_window, outside_window_message
 from moo_markets.core.time import parse_date, today_jst
 from moo_markets.daily_bars import calendar
-from moo_markets.jobs import JQUANTS_POOL, stop_is_final
+from moo_markets.jobs import JQUANTS_POOL, plan_refusals, stop_is_final
 from moo_markets.jquants import JQuantsResource
 from moo_markets.listed_companies import history, store
 from moo_markets.metadata import markdown_table
@@ -27,8 +30,9 @@ PREVIEW_COLUMNS = ["date", "code", "company_name", "market_name", "sector33_name
 class ListedCompaniesConfig(dg.Config):
     date: str | None = Field(
         default=None,
-        description="Snapshot date YYYY-MM-DD. Default: today in Asia/Tokyo "
-        "(J-Quants answers a non-business day with the next business day's list).",
+        description="Snapshot date YYYY-MM-DD. Default: today in Asia/Tokyo, on the Free plan "
+        "the newest day it may see (12 weeks ago); J-Quants answers a non-business day "
+        "with the next business day's list.",
     )
     start: str | None = Field(
         default=None,
@@ -90,8 +94,25 @@ def listed_companies(
             reload_unchanged=config.reload_unchanged_bulk_files,
         )
     started = time.monotonic()
-    requested = parse_date(config.date) if config.date else today_jst()
-    rows = jquants.listed_companies(requested)
+    plan = jquants.effective_plan()
+    window = history_window(plan, today_jst())
+    if config.date:
+        requested = parse_date(config.date)
+    elif window.last is None:
+        requested = today_jst()
+    else:
+        # The newest list the Free plan may see (12 weeks old). Not a weekend: J-Quants would
+        # answer with Monday's list, which lies beyond the window (HTTP 400).
+        requested = window.last
+        while requested.weekday() >= 5:
+            requested -= dt.timedelta(days=1)
+    if not window.contains(requested):
+        raise dg.Failure(
+            outside_window_message(LISTED_COMPANIES.path, [requested], window, unit="date"),
+            allow_retries=False,
+        )
+    with plan_refusals(plan):
+        rows = jquants.listed_companies(requested)
     if not rows:
         raise dg.Failure(
             f"J-Quants returned no listed companies for {requested.isoformat()}; "

@@ -22,6 +22,7 @@ from support.fake_dagster import FakeDagster
 from moo_markets.api import create_app
 from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, JOBS, LISTED_COMPANIES
 from moo_markets.core.settings import Settings
+from moo_markets.core.time import now_jst
 
 TOKEN = "s3cret-token-for-tests"
 
@@ -214,14 +215,22 @@ def test_run_now_queues_a_tagged_run(client, fake):
     assert "dagster/partition" not in tags
 
 
-def test_partitioned_run_defaults_to_the_newest_partition(client, fake):
-    execution = client.post("/api/scheduler/jobs/daily_bars/run").json()["data"]
-    assert execution["partition"] == "2024-01-06"
-    tags = {t["key"]: t["value"] for t in fake.runs[execution["run_id"]]["tags"]}
-    assert tags["dagster/partition"] == "2024-01-06"
+def test_partitioned_run_defaults_to_the_newest_partition(fake):
+    # A plan without delay; on Free the default is the newest day the plan may see (below).
+    with make_client(fake, jquants_plan="standard") as client:
+        execution = client.post("/api/scheduler/jobs/daily_bars/run").json()["data"]
+        assert execution["partition"] == "2024-01-06"
+        tags = {t["key"]: t["value"] for t in fake.runs[execution["run_id"]]["tags"]}
+        assert tags["dagster/partition"] == "2024-01-06"
 
-    chosen = client.post("/api/scheduler/jobs/2/run", json={"partition": "2024-01-04"})
-    assert chosen.status_code == 202 and chosen.json()["data"]["partition"] == "2024-01-04"
+        chosen = client.post("/api/scheduler/jobs/2/run", json={"partition": "2024-01-04"})
+        assert chosen.status_code == 202 and chosen.json()["data"]["partition"] == "2024-01-04"
+
+
+def test_free_run_now_defaults_to_the_newest_day_the_plan_may_see(client, fake):
+    execution = client.post("/api/scheduler/jobs/daily_bars/run").json()["data"]
+    assert execution["partition"] == DAILY_BARS.default_partition(now_jst().date(), "free")
+    assert execution["partition"] < (now_jst().date() - dt.timedelta(weeks=11)).isoformat()
 
 
 @pytest.mark.parametrize("partition", ["2024-01-07", "2008-05-06", "20240105", "garbage", ""])

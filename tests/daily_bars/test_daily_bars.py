@@ -592,9 +592,11 @@ def stored_calendar(simulator, sqlite_database) -> WarehouseResource:
 
 
 def definitions_with(warehouse: WarehouseResource) -> dg.Definitions:
-    """The job type's definitions with resources bound (no J-Quants call is made)."""
+    """The job type's definitions with resources bound (no J-Quants call is made), on the
+    simulator key's Standard plan: no delay, so a tick asks for its own day (the Free plan's
+    12-week delay: test_plan_window.py)."""
     return dg.Definitions.merge(
-        build_definitions(load_settings()),
+        build_definitions(load_settings(jquants_plan="standard")),
         dg.Definitions(
             resources={"jquants": dg.ResourceDefinition.none_resource(), "warehouse": warehouse}
         ),

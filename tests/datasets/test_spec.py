@@ -142,3 +142,63 @@ def test_bulk_availability_matches_the_bulk_files_j_quants_serves() -> None:
 
     assert {s.path for s in SPECS if s.bulk} == set(BULK_ENDPOINTS) - {"/markets/calendar"}
     assert not any(s.bulk for s in SPECS if s.path.endswith(("/am", "/earnings-calendar")))
+
+
+DERIVATIVES_COLUMNS = {
+    # The tables' columns in order, as declared before the shared declaration existed.
+    "futures": "code product_category date o h l c mo mh ml mc eo eh el ec ao ah al ac vo oi "
+    "va contract_month vo_oa em_mrgn_trg_div ltd sqd settle ccm_flag",
+    "options": "code product_category underlying_code date o h l c mo mh ml mc eo eh el ec ao "
+    "ah al ac vo oi va contract_month strike vo_oa em_mrgn_trg_div pc_div ltd sqd settle theo "
+    "base_vol under_px iv ir ccm_flag",
+    "options_225": "date code o h l c eo eh el ec ao ah al ac vo oi va contract_month strike "
+    "vo_oa em_mrgn_trg_div pc_div ltd sqd settle theo base_vol under_px iv ir",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DERIVATIVES_COLUMNS))
+def test_derivatives_specs_share_one_declaration_and_keep_their_tables(name: str) -> None:
+    from moo_markets.datasets import derivatives
+    from moo_markets.datasets.registry import find
+
+    declared = find(name)
+    assert [f.column for f in declared.columns] == DERIVATIVES_COLUMNS[name].split()
+    for attribute, value in derivatives.COMMON.items():
+        assert getattr(declared, attribute) == value, attribute
+    by_source = {f.source: f for f in declared.columns}
+    for shared in (*derivatives.TRADING, *derivatives.prices(morning=False)):
+        assert by_source[shared.source] == shared
+
+
+def test_dividend_markers_keep_undecided_apart_from_none() -> None:
+    """``-`` (undecided) and ``""`` (none) both leave the typed column NULL; the marker
+    column says which it was, so a quant can ask for the undecided rates."""
+    from moo_markets.datasets.registry import find
+
+    dividends = find("dividends")
+    base = {"PubDate": "2026-11-13", "Code": "72030", "RefNo": "1"}
+    undecided = dividends.record({**base, "DivRate": "-", "PayDate": "-", "CommDivRate": ""})
+    assert undecided["div_rate"] is None and undecided["div_rate_mark"] == "-"
+    assert undecided["pay_date"] is None and undecided["pay_date_mark"] == "-"
+    assert undecided["comm_div_rate"] is None and undecided["comm_div_rate_mark"] is None
+    decided = dividends.record({**base, "DivRate": "12.5", "PayDate": "2026-12-01"})
+    assert decided["div_rate"] == Decimal("12.5") and decided["div_rate_mark"] is None
+    assert decided["pay_date"] == dt.date(2026, 12, 1) and decided["pay_date_mark"] is None
+    assert dividends.record({**base, "DivRate": 30})["div_rate_mark"] is None
+    marks = [f for f in dividends.columns if f.marker_of]
+    assert {f.marker_of for f in marks} == set(dividends.markers)
+    assert all(f.type is TEXT and f.column == f"{snake(f.marker_of)}_mark" for f in marks)
+
+
+def test_margin_alert_markers_are_null_because_null_is_unambiguous() -> None:
+    """In /markets/margin-alert a ``-`` change (not published the day before) or a ``*``
+    ratio (ETF) is the only way those fields lack a number (the simulator, after the docs,
+    sends nothing else there: test_sim_datasets.py), so NULL says exactly that."""
+    from moo_markets.datasets.registry import find
+
+    alerts = find("margin_alerts")
+    assert not alerts.markers
+    base = {"PubDate": "2026-11-27", "Code": "72030", "AppDate": "2026-11-26"}
+    record = alerts.record({**base, "ShrtOutChg": "-", "ShrtOutRatio": "*", "ShrtOut": 100})
+    assert record["shrt_out_chg"] is None and record["shrt_out_ratio"] is None
+    assert record["shrt_out"] == 100

@@ -24,7 +24,8 @@ def run_asset(sim, url, make_jquants, instance, date: dt.date | None = DAY, **re
     return dg.materialize(
         [listed_companies, *CHECKS],
         resources={
-            "jquants": make_jquants(sim, **resource_overrides),
+            # The simulator's key is a Standard key (the Free window: test_plan_window.py).
+            "jquants": make_jquants(sim, **{"plan": "standard", **resource_overrides}),
             "warehouse": WarehouseResource(database_url=url),
         },
         run_config={"ops": {"listed_companies": {"config": config}}},

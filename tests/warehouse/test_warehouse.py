@@ -54,7 +54,7 @@ def test_an_engine_never_migrates_and_upgrade_is_idempotent(tmp_path) -> None:
     engine = get_engine(url)
     assert upgrade(engine) == (head_revision(), head_revision())
     with engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0006"
+        assert current_revision(connection) == head_revision() == "0007"
 
 
 def test_startup_check_upgrades_once_and_says_so(tmp_path, caplog) -> None:
@@ -63,7 +63,7 @@ def test_startup_check_upgrades_once_and_says_so(tmp_path, caplog) -> None:
         startup_check(url)
         startup_check(url)
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 1 and "upgraded from empty to 0006" in lines[0], lines
+    assert len(lines) == 1 and "upgraded from empty to 0007" in lines[0], lines
 
 
 def test_startup_check_warns_and_goes_on_when_unreachable(caplog) -> None:
@@ -79,9 +79,9 @@ def test_db_upgrade_command(tmp_path) -> None:
     run = [sys.executable, "-m", "moo_markets.cli", "db", "upgrade", "--database-url", url]
     first = subprocess.run(run, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
-    assert "upgraded from empty to 0006" in first.stdout
+    assert "upgraded from empty to 0007" in first.stdout
     again = subprocess.run(run, capture_output=True, text=True, timeout=120)
-    assert "is at head (0006)" in again.stdout
+    assert "is at head (0007)" in again.stdout
 
 
 def test_sqlite_times_are_iso_with_the_tokyo_offset(sqlite_database: str) -> None:
