@@ -166,7 +166,7 @@ def limit_jquants_pool(home: Path) -> None:
     # Dagster's SQLite storages log their Alembic bookkeeping at INFO when opened.
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from moo_markets.jobs import JQUANTS_POOL
+    from moo_markets.jquants_pool import JQUANTS_POOL
 
     os.environ["DAGSTER_HOME"] = str(home)
     with dg.DagsterInstance.get() as instance:

@@ -24,10 +24,6 @@ from moo_markets.jquants.errors import JQuantsRequestError
 JQUANTS_TAG = "moo_markets/jquants"
 """Run tag of runs that call J-Quants."""
 
-JQUANTS_POOL = "jquants"
-"""Concurrency pool of every asset that calls J-Quants. The instance limits it to one
-run at a time (dagster.yaml), so one API key's budget is never shared by two runs."""
-
 
 def step_retry_policy(settings: Settings) -> dg.RetryPolicy:
     """Retries for failed steps: ``MOO_MARKETS_STEP_RETRIES`` (default 2) more attempts,

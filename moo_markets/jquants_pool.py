@@ -28,7 +28,10 @@ import time
 import dagster as dg
 
 from moo_markets.core.settings import load_settings
-from moo_markets.jobs import JQUANTS_POOL
+
+JQUANTS_POOL = "jquants"
+"""Concurrency pool of every asset that calls J-Quants. The instance limits it to one
+run at a time (dagster.yaml), so one API key's budget is never shared by two runs."""
 
 IN_PROGRESS = [
     dg.DagsterRunStatus.STARTING,

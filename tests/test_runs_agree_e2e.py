@@ -26,7 +26,7 @@ from moo_markets.warehouse.schema import job_executions
 
 pytestmark = pytest.mark.e2e
 
-FUTURE_DATE = "2099-01-05"  # J-Quants has no master for it: the asset raises dg.Failure
+FUTURE_DATE = "2099-01-05"  # outside every plan's window: the asset raises dg.Failure
 BACKFILL_DAYS = ["2026-01-07", "2026-01-08", "2026-01-09"]
 
 
@@ -111,7 +111,9 @@ def test_rest_and_mirror_agree_on_every_kind_of_run(api, dagster_stack, ui, mirr
     sim.inject("403")
     failed = agree(api, ui, mirror, ui.launch("__ASSET_JOB", assets=["listed_companies"]))
     assert failed["status"] == "failed"
-    assert failed["error_message"].startswith("listed_companies: JQuantsRequestError: J-Quants ")
+    assert failed["error_message"].startswith(
+        "listed_companies: J-Quants rejected the API key calling /equities/master (HTTP 403)"
+    )
     assert "HTTP 403" in failed["error_message"] and "\n" not in failed["error_message"]
 
     # 3. A step failure after Dagster's step retries are exhausted (the job's policy: 1 retry).
@@ -138,7 +140,7 @@ def test_rest_and_mirror_agree_on_every_kind_of_run(api, dagster_stack, ui, mirr
         ),
     )
     assert failure["error_message"].startswith(
-        f"listed_companies: J-Quants returned no listed companies for {FUTURE_DATE}"
+        f"listed_companies: /equities/master date {FUTURE_DATE} was not requested"
     )
 
     # 5. A range backfill of daily_bars: one run, partition start...end on both sides.

@@ -96,11 +96,18 @@ def outside_window_message(
 def refusal(plan: str, path: str, status: int, message: str) -> str | None:
     """A J-Quants refusal of ``path`` as every run words it, or None for other errors.
 
-    A 403 means the key may not call the endpoint (its plan, or an invalid key: J-Quants'
-    own words follow); a 400 naming "subscription covers" is a date outside the window.
+    J-Quants answers 403 both for an endpoint outside the key's plan and for an invalid or
+    expired key; only its message tells them apart, and the fix differs (another plan, or
+    another key), so the line says which. A 400 naming "subscription covers" is a date
+    outside the plan's history window.
     """
+    if status == 403 and "api key" in message.lower():
+        return (
+            f"J-Quants rejected the API key calling {path} (HTTP 403): {message} "
+            "Check JQUANTS_API_KEY."
+        )
     if status == 403:
-        return f"plan {plan} does not include {path} (HTTP 403): {message}"
+        return f"plan {plan} does not include {path} (HTTP 403): {message}".rstrip(": ")
     if status == 400 and "subscription covers" in message:
         return (
             f"{path} refused a date outside the {plan} plan's history window (HTTP 400): {message}"

@@ -39,13 +39,9 @@ from moo_markets.daily_bars.partitions import (
     partition_key,
     within_plan,
 )
-from moo_markets.jobs import (
-    JQUANTS_POOL,
-    committed_earlier_in_this_run,
-    plan_refusals,
-    stop_is_final,
-)
+from moo_markets.jobs import committed_earlier_in_this_run, plan_refusals, stop_is_final
 from moo_markets.jquants import JQuantsResource
+from moo_markets.jquants_pool import JQUANTS_POOL
 from moo_markets.maintenance import freshness
 from moo_markets.metadata import markdown_table
 from moo_markets.warehouse.resource import WarehouseResource

@@ -42,8 +42,9 @@ from moo_markets.ingest.partition import (
     table_metadata,
 )
 from moo_markets.ingest.partitions import partitions_for
-from moo_markets.jobs import JQUANTS_POOL, stop_is_final
+from moo_markets.jobs import stop_is_final
 from moo_markets.jquants import JQuantsResource
+from moo_markets.jquants_pool import JQUANTS_POOL
 from moo_markets.warehouse.resource import WarehouseResource
 
 

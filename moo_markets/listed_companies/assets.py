@@ -18,8 +18,9 @@ from moo_markets.core.catalog import LISTED_COMPANIES
 from moo_markets.core.plans import history_window, outside_window_message
 from moo_markets.core.time import parse_date, today_jst
 from moo_markets.daily_bars import calendar
-from moo_markets.jobs import JQUANTS_POOL, plan_refusals, stop_is_final
+from moo_markets.jobs import plan_refusals, stop_is_final
 from moo_markets.jquants import JQuantsResource
+from moo_markets.jquants_pool import JQUANTS_POOL
 from moo_markets.listed_companies import history, store
 from moo_markets.metadata import markdown_table
 from moo_markets.warehouse.resource import WarehouseResource

@@ -39,8 +39,9 @@ from moo_markets.datasets.registry import SPECS
 from moo_markets.datasets.spec import ConversionError, DatasetSpec, Partitioning
 from moo_markets.ingest import assets as dataset_assets
 from moo_markets.ingest import store as dataset_store
-from moo_markets.jobs import JQUANTS_POOL, stop_is_final
+from moo_markets.jobs import stop_is_final
 from moo_markets.jquants import JQuantsResource
+from moo_markets.jquants_pool import JQUANTS_POOL
 from moo_markets.metadata import markdown_table
 from moo_markets.warehouse.replace import write_time
 from moo_markets.warehouse.resource import WarehouseResource

@@ -21,7 +21,8 @@ from moo_markets.daily_bars import build_definitions, checks, store
 from moo_markets.daily_bars import rows as bar_rows
 from moo_markets.daily_bars.assets import daily_bars, trading_calendar
 from moo_markets.daily_bars.partitions import DAILY_PARTITIONS
-from moo_markets.jobs import JQUANTS_POOL, JQUANTS_TAG
+from moo_markets.jobs import JQUANTS_TAG
+from moo_markets.jquants_pool import JQUANTS_POOL
 from moo_markets.jquants_sim import Dataset
 from moo_markets.jquants_sim.endpoints import rows as sim_rows
 from moo_markets.maintenance import freshness

@@ -169,9 +169,7 @@ def test_free_run_inside_the_window_succeeds(
     assert run_bars(today_sim, warehouse, make_jquants, instance, [day]).success
 
 
-def test_a_403_names_the_plan_and_the_path(
-    today_sim, sqlite_database, make_jquants, instance
-) -> None:
+def test_a_403_for_the_key_says_so(today_sim, sqlite_database, make_jquants, instance) -> None:
     warehouse = with_calendar(today_sim, sqlite_database)
     day = dt.date(2026, 3, 2)
     today_sim.inject("403")
@@ -179,7 +177,10 @@ def test_a_403_names_the_plan_and_the_path(
         result = run_bars(today_sim, warehouse, make_jquants, instance, [day], plan="light")
     finally:
         today_sim.clear_faults()
-    assert "plan light does not include /equities/bars/daily (HTTP 403)" in failure(result)
+    # The simulator's injected 403 is J-Quants' invalid-key answer: not a plan problem.
+    message = failure(result)
+    assert "J-Quants rejected the API key calling /equities/bars/daily (HTTP 403)" in message
+    assert "Check JQUANTS_API_KEY" in message and "does not include" not in message
 
 
 # --------------------------------------------------------------------------- listed_companies
@@ -222,7 +223,7 @@ def test_free_listing_of_a_recent_date_requests_nothing_and_says_why(
     assert requests_to(today_sim, MASTER_PATH) == []
 
 
-def test_a_listing_403_names_the_plan_and_the_path(
+def test_a_listing_403_for_the_key_says_so(
     today_sim, sqlite_database, make_jquants, instance
 ) -> None:
     today_sim.inject("403")
@@ -230,4 +231,6 @@ def test_a_listing_403_names_the_plan_and_the_path(
         result = run_listing(today_sim, sqlite_database, make_jquants, instance, "2026-03-02")
     finally:
         today_sim.clear_faults()
-    assert "plan free does not include /equities/master (HTTP 403)" in failure(result)
+    message = failure(result)
+    assert "J-Quants rejected the API key calling /equities/master (HTTP 403)" in message
+    assert "does not include" not in message
