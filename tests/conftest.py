@@ -100,7 +100,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
         lines = log.read().splitlines()
     os.unlink(path)
     if lines:
-        terminalreporter.section("Dagster stacks started (worker, stack, start time)")
+        terminalreporter.section("Dagster stacks started and stopped (worker, stack, time)")
         for line in lines:
             terminalreporter.line(line)
 
