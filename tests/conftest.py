@@ -127,10 +127,11 @@ def make_postgres_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
     created: list[str] = []
     admin = _admin_engine(postgres_url)
 
-    def make(prefix: str = "moo_test") -> str:
+    def make(prefix: str = "moo_test", template: str | None = None) -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
         created.append(name)
         return (
             sa.engine.make_url(postgres_url)
@@ -151,10 +152,32 @@ def migrated(url: str) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres_template(postgres_url: str) -> Iterator[str]:
+    """The name of a PostgreSQL database at the newest schema, migrated once per test
+    process; ``postgres_database`` copies it (CREATE DATABASE ... TEMPLATE) instead of
+    running every migration again for each test, which took ~1.4 s of each test."""
+    admin = _admin_engine(postgres_url)
+    name = f"moo_template_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        migrated(sa.engine.make_url(postgres_url).set(database=name).render_as_string(False))
+        dispose_engines()  # a template must have no open connections to be copied
+        yield name
+    finally:
+        dispose_engines()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def postgres_database(make_postgres_database: Callable[[str], str]) -> str:
-    """A new PostgreSQL warehouse at the newest schema."""
-    return migrated(make_postgres_database("moo_test"))
+def postgres_database(
+    make_postgres_database: Callable[..., str], migrated_postgres_template: str
+) -> str:
+    """A new PostgreSQL warehouse at the newest schema (a copy of the migrated template)."""
+    return make_postgres_database("moo_test", template=migrated_postgres_template)
 
 
 @pytest.fixture
