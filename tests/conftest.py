@@ -10,7 +10,9 @@ Helpers shared by test files live in ``tests/support/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -180,10 +182,26 @@ def postgres_database(
     return make_postgres_database("moo_test", template=migrated_postgres_template)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory) -> str:
+    """The path of a SQLite warehouse at the newest schema, migrated once per test process;
+    ``sqlite_database`` copies it rather than migrating for each test."""
+    path = tmp_path_factory.mktemp("sqlite_template") / "warehouse.db"
+    migrated(f"sqlite:///{path}")
+    dispose_engines()
+    return str(path)
+
+
 @pytest.fixture
-def sqlite_database(tmp_path) -> Iterator[str]:
-    """A new SQLite warehouse at the newest schema."""
-    yield migrated(f"sqlite:///{tmp_path / 'warehouse.db'}")
+def sqlite_database(tmp_path, migrated_sqlite_template: str) -> Iterator[str]:
+    """A new SQLite warehouse at the newest schema (a copy of the migrated template)."""
+    path = tmp_path / "warehouse.db"
+    with (
+        contextlib.closing(sqlite3.connect(migrated_sqlite_template)) as source,
+        contextlib.closing(sqlite3.connect(path)) as target,
+    ):
+        source.backup(target)  # SQLite's own copy: consistent whatever the journal mode
+    yield f"sqlite:///{path}"
     dispose_engines()
 
 
