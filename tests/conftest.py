@@ -10,7 +10,9 @@ Helpers shared by test files live in ``tests/support/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -100,7 +102,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
         lines = log.read().splitlines()
     os.unlink(path)
     if lines:
-        terminalreporter.section("Dagster stacks started (worker, stack, start time)")
+        terminalreporter.section("Dagster stacks started and stopped (worker, stack, time)")
         for line in lines:
             terminalreporter.line(line)
 
@@ -127,10 +129,11 @@ def make_postgres_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
     created: list[str] = []
     admin = _admin_engine(postgres_url)
 
-    def make(prefix: str = "moo_test") -> str:
+    def make(prefix: str = "moo_test", template: str | None = None) -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
         created.append(name)
         return (
             sa.engine.make_url(postgres_url)
@@ -151,16 +154,54 @@ def migrated(url: str) -> str:
     return url
 
 
-@pytest.fixture
-def postgres_database(make_postgres_database: Callable[[str], str]) -> str:
-    """A new PostgreSQL warehouse at the newest schema."""
-    return migrated(make_postgres_database("moo_test"))
+@pytest.fixture(scope="session")
+def migrated_postgres_template(postgres_url: str) -> Iterator[str]:
+    """The name of a PostgreSQL database at the newest schema, migrated once per test
+    process; ``postgres_database`` copies it (CREATE DATABASE ... TEMPLATE) instead of
+    running every migration again for each test, which took ~1.4 s of each test."""
+    admin = _admin_engine(postgres_url)
+    name = f"moo_template_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        migrated(sa.engine.make_url(postgres_url).set(database=name).render_as_string(False))
+        dispose_engines()  # a template must have no open connections to be copied
+        yield name
+    finally:
+        dispose_engines()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
-def sqlite_database(tmp_path) -> Iterator[str]:
-    """A new SQLite warehouse at the newest schema."""
-    yield migrated(f"sqlite:///{tmp_path / 'warehouse.db'}")
+def postgres_database(
+    make_postgres_database: Callable[..., str], migrated_postgres_template: str
+) -> str:
+    """A new PostgreSQL warehouse at the newest schema (a copy of the migrated template)."""
+    return make_postgres_database("moo_test", template=migrated_postgres_template)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory) -> str:
+    """The path of a SQLite warehouse at the newest schema, migrated once per test process;
+    ``sqlite_database`` copies it rather than migrating for each test."""
+    path = tmp_path_factory.mktemp("sqlite_template") / "warehouse.db"
+    migrated(f"sqlite:///{path}")
+    dispose_engines()
+    return str(path)
+
+
+@pytest.fixture
+def sqlite_database(tmp_path, migrated_sqlite_template: str) -> Iterator[str]:
+    """A new SQLite warehouse at the newest schema (a copy of the migrated template)."""
+    path = tmp_path / "warehouse.db"
+    with (
+        contextlib.closing(sqlite3.connect(migrated_sqlite_template)) as source,
+        contextlib.closing(sqlite3.connect(path)) as target,
+    ):
+        source.backup(target)  # SQLite's own copy: consistent whatever the journal mode
+    yield f"sqlite:///{path}"
     dispose_engines()
 
 

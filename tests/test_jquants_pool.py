@@ -12,6 +12,7 @@ import time
 
 import dagster as dg
 import pytest
+from support.dagster_processes import wait_for
 
 from moo_markets import jquants_pool
 from moo_markets.daily_bars.assets import trading_calendar
@@ -68,15 +69,21 @@ def test_a_jquants_run_waits_for_an_earlier_one(
             )
         )
         runner.start()
-        deadline = time.monotonic() + 60
-        while not _logged(instance, "waiting for run(s)") and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # Polled every 0.5 s, not 0.1 s: each poll reads every run's events from SQLite,
+        # and polling hard starved the run's thread under load until the 60 s deadline
+        # passed silently and the earlier run was ended before this one had waited.
+        wait_for(
+            lambda: _logged(instance, "waiting for run(s)", besides=earlier.run_id),
+            timeout=180,
+            message="the run to log that it waits for the earlier one",
+        )
         time.sleep(1.0)
         assert sim.stats.requests == 0, "J-Quants was called while another run held the pool"
         assert runner.is_alive()
 
         instance.report_run_canceled(earlier, message="test: the earlier run ended")
-        runner.join(timeout=60)
+        runner.join(timeout=180)
+        assert not runner.is_alive(), "the run did not finish after the earlier one ended"
         assert results and results[0].success
         assert sim.stats.requests >= 1
         messages = _messages(instance, results[0].run_id)
@@ -89,9 +96,11 @@ def _messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return [entry.user_message or "" for entry in instance.all_logs(run_id)]
 
 
-def _logged(instance: dg.DagsterInstance, text: str) -> bool:
+def _logged(instance: dg.DagsterInstance, text: str, besides: str) -> bool:
+    """Some run other than ``besides`` logged ``text``."""
     return any(
         text in (entry.user_message or "")
         for record in instance.get_run_records()
+        if record.dagster_run.run_id != besides
         for entry in instance.all_logs(record.dagster_run.run_id)
     )

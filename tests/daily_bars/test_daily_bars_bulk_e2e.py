@@ -9,24 +9,16 @@ limit (60 requests per minute) and the client paces at it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import dagster as dg
 import pytest
-from support.dagster_processes import (
-    DagsterProcesses,
-    create_database,
-    drop_database,
-    wait_for,
-    write_instance,
-)
+from support.dagster_processes import private_stack, wait_for
 from support.jquants_sim import SIM_API_KEY
 
 from moo_markets.daily_bars import store
 from moo_markets.daily_bars.assets import daily_bars
 from moo_markets.jquants import JQuantsResource
 from moo_markets.warehouse import get_engine
-from moo_markets.warehouse.engine import dispose_engines
 from moo_markets.warehouse.migrate import upgrade
 from moo_markets.warehouse.resource import WarehouseResource
 
@@ -65,34 +57,13 @@ FINISHED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CAN
 @pytest.fixture(scope="module")
 def light_stack(tmp_path_factory, make_module_simulator):
     sim = make_module_simulator(plan="light", rate_limit_per_minute="plan")
-    base = tmp_path_factory.mktemp("light_stack")
-    admin_url = os.environ.get("MOO_MARKETS_TEST_POSTGRES_URL")
-    databases = []
-    if admin_url:
-        storage_url = create_database(admin_url, "moo_dagster")
-        warehouse_url = create_database(admin_url, "moo_warehouse")
-        databases += [storage_url, warehouse_url]
-    else:
-        storage_url, warehouse_url = None, f"sqlite:///{base / 'warehouse.db'}"
-    home = base / "home"
-    write_instance(home, storage_url)
     env = {
-        "JQUANTS_API_KEY": SIM_API_KEY,
-        "JQUANTS_BASE_URL": sim.base_url,
         "JQUANTS_PLAN": "light",
-        "MOO_MARKETS_DATABASE_URL": warehouse_url,
+        "JQUANTS_REQUESTS_PER_MINUTE": "60",  # the client paces at the Light limit
     }
-    stack = DagsterProcesses(home, env, log_dir=base / "logs")
-    stack.warehouse_url = warehouse_url
-    stack.sim = sim
-    stack.start()
-    try:
+    base = tmp_path_factory.mktemp("light_stack")
+    with private_stack(base, sim, env, name="light_stack (daily_bars bulk)") as stack:
         yield stack
-    finally:
-        stack.stop()
-        dispose_engines()
-        for url in databases:
-            drop_database(url)
 
 
 @pytest.fixture(scope="module")

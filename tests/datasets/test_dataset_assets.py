@@ -59,19 +59,28 @@ def test_partition_of(spec: DatasetSpec) -> str | None:
 test_partition_of.__test__ = False  # a helper, not a test
 
 
-def materialize(spec, sim, url, make_jquants, plan="premium", key="default"):
+@pytest.fixture(scope="module")
+def instance():
+    """One in-memory Dagster instance for the module's in-process runs: each run is a
+    separate run in it, and nothing here reads another run's history. A temporary
+    SQLite instance per run cost about half of each case (storage set-up, and an
+    fsync'd SQLite database per run for its events)."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def materialize(spec, sim, url, make_jquants, instance, plan="premium", key="default"):
     key = test_partition_of(spec) if key == "default" else key
-    with dg.instance_for_test() as instance:
-        return dg.materialize(
-            [build_asset(spec)],
-            partition_key=key,
-            resources={
-                "jquants": make_jquants(sim, api_key=KEYS[plan], plan=plan),
-                "warehouse": WarehouseResource(database_url=url),
-            },
-            instance=instance,
-            raise_on_error=False,
-        )
+    return dg.materialize(
+        [build_asset(spec)],
+        partition_key=key,
+        resources={
+            "jquants": make_jquants(sim, api_key=KEYS[plan], plan=plan),
+            "warehouse": WarehouseResource(database_url=url),
+        },
+        instance=instance,
+        raise_on_error=False,
+    )
 
 
 def stored_rows(spec: DatasetSpec, url: str) -> list[dict]:
@@ -92,10 +101,10 @@ def _exact(raw) -> Decimal:
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 def test_one_partition_stores_exactly_the_simulators_rows(
-    spec: DatasetSpec, sim_for, warehouse_url, make_jquants
+    spec: DatasetSpec, sim_for, warehouse_url, make_jquants, instance
 ) -> None:
     plan_sim = sim_for(spec)
-    result = materialize(spec, plan_sim, warehouse_url, make_jquants)
+    result = materialize(spec, plan_sim, warehouse_url, make_jquants, instance)
     assert result.success, [
         str(e.step_failure_data.error.message if e.is_step_failure else e.message)
         for e in result.all_events
@@ -144,5 +153,5 @@ def test_one_partition_stores_exactly_the_simulators_rows(
     }
 
     # A second run replaces the partition: the same rows, not twice as many.
-    assert materialize(spec, plan_sim, warehouse_url, make_jquants).success
+    assert materialize(spec, plan_sim, warehouse_url, make_jquants, instance).success
     assert len(stored_rows(spec, warehouse_url)) == len(raw)

@@ -44,7 +44,8 @@ def load(sim, jquants, url: str) -> None:
 
 
 def recheck(jquants, url: str) -> dg.MaterializeResult:
-    with dg.instance_for_test() as instance:
+    # In memory: a temporary SQLite instance per run cost more than the run's own work.
+    with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [build_asset(5)],
             resources={"jquants": jquants, "warehouse": WarehouseResource(database_url=url)},

@@ -31,6 +31,26 @@ POSTGRES_ENV = "MOO_MARKETS_TEST_POSTGRES_URL"
 STACK_LOG_ENV = "MOO_MARKETS_TEST_STACK_LOG"
 """A file each stack start is appended to; tests/conftest.py prints it after the session."""
 
+BACKFILL_INTERVAL_SECONDS = 2
+DAEMON_WITH_FAST_BACKFILLS = f"""
+import sys
+import dagster._daemon.controller as controller
+from dagster._daemon.cli import main
+controller.DEFAULT_DAEMON_INTERVAL_SECONDS = {BACKFILL_INTERVAL_SECONDS}
+sys.argv[0] = "dagster-daemon"
+sys.exit(main())
+"""
+"""``dagster-daemon`` for test stacks, its backfill daemon looping every 2 s instead of 30 s.
+
+Dagster 1.13's backfill daemon sleeps ``dagster._daemon.controller.DEFAULT_DAEMON_INTERVAL_SECONDS``
+(30 s) between iterations and has no instance setting for it (``backfills:`` takes only
+thread counts). A backfill launched just after an iteration waited up to 30 s for its run,
+and up to 30 s more to be marked complete once that run ended: most of the wall time of
+the backfill end-to-end tests. The command line, instance and workspace are those of
+``dagster-daemon run``; production runs the real ``dagster-daemon``. The asset daemon,
+which reads the same constant as its default, keeps 30 s (``write_instance``).
+"""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -77,6 +97,9 @@ def write_instance(
     # the queued-run daemon's loop (Dagster's default 5 s is added to every launched run).
     config["run_monitoring"].update({"poll_interval_seconds": 5, "start_timeout_seconds": 60})
     config["run_queue"] = {"dequeue_interval_seconds": 1}
+    # The test daemon's shorter loop (DAEMON_WITH_FAST_BACKFILLS) would also become the
+    # asset daemon's default interval: keep Dagster's 30 s for that one.
+    config["auto_materialize"] = {"minimum_interval_seconds": 30}
     for key, value in (overrides or {}).items():
         config[key] = value
     home.mkdir(parents=True, exist_ok=True)
@@ -171,7 +194,9 @@ class DagsterProcesses:
         return self
 
     def start_daemon(self) -> None:
-        self._spawn("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(self.workspace)])
+        """``dagster-daemon run``, with the backfill loop of :data:`DAEMON_WITH_FAST_BACKFILLS`."""
+        daemon = [sys.executable, "-c", DAEMON_WITH_FAST_BACKFILLS]
+        self._spawn("daemon", [*daemon, "run", "-w", str(self.workspace)])
 
     def start_code_server(self) -> None:
         self._spawn(
@@ -257,20 +282,30 @@ class DagsterProcesses:
         process.wait(timeout=30)
 
     def stop(self) -> None:
+        """SIGTERM every process, SIGKILL what is left after 20 s. How long each took goes
+        to the session's stack log: a process that ignores SIGTERM costs the suite 20 s."""
+        started = time.monotonic()
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
+        waited = []
+        for name, process in self.processes.items():
             try:
                 process.wait(timeout=20)
+                waited.append(f"{name} {time.monotonic() - started:.1f} s")
             except subprocess.TimeoutExpired:
-                pass
+                waited.append(f"{name} ignored SIGTERM for 20 s")
             # Code servers and run workers the leader spawned may outlive it: kill the group.
             try:
                 os.killpg(process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             process.wait()
+        if waited:
+            _record(
+                f"stack on port {self.port} stopped in "
+                f"{time.monotonic() - started:.1f} s ({', '.join(waited)})"
+            )
         self.processes.clear()
 
     def __enter__(self) -> DagsterProcesses:
@@ -338,11 +373,15 @@ def private_stack(
 def _record_start(name: str, seconds: float) -> None:
     """One line per stack start (worker, stack, seconds): evidence that a shared stack
     started once, and what starting stacks costs the suite."""
+    _record(f"{name} started in {seconds:.1f} s")
+
+
+def _record(line: str) -> None:
     path = os.environ.get(STACK_LOG_ENV)
     if path:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         with open(path, "a", encoding="utf-8") as log:
-            log.write(f"{worker} {name} started in {seconds:.1f} s\n")
+            log.write(f"{worker} {line}\n")
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.5, message: str = "condition"):
