@@ -159,9 +159,11 @@ def run_plan(plan: str, args: argparse.Namespace) -> dict:
         requests, by_status, log, downloads, business_days = parent.recv()
 
         events = [
-            (e.timestamp - wall_offset, e.materialization)
-            for e in result.get_asset_materialization_events()
-            if e.materialization.asset_key == daily_bars.key
+            (e.timestamp - wall_offset, e.asset_materialization)
+            for e in instance.all_logs(
+                result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+            )
+            if e.asset_materialization and e.asset_materialization.asset_key == daily_bars.key
         ]
         metadata = [{k: v.value for k, v in m.metadata.items()} for _, m in events]
         bulk_days = sum(1 for md in metadata if md.get("source") == "bulk" and "rows" in md)
