@@ -459,8 +459,18 @@ class BulkMonths:
         pending: deque[Future[list[DayResult]]] = deque()
         upcoming = iter(months)
 
+        failed = threading.Event()
+
         def write(month: Month) -> list[DayResult]:
-            return list(self._month(month, feed, writer_client, hol_divs))
+            # Months are written one after another on one thread: none is committed after
+            # one that failed (the caller stops at the failure).
+            if failed.is_set():
+                raise _Stopping("an earlier month failed")
+            try:
+                return list(self._month(month, feed, writer_client, hol_divs))
+            except BaseException:
+                failed.set()
+                raise
 
         def fill() -> None:
             while len(pending) <= ahead:

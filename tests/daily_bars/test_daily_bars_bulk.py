@@ -333,3 +333,30 @@ def test_rest_days_after_the_months_are_fetched_while_the_months_are_written(
     assert {k for k, md in metadata.items() if md["source"] == "rest"} == {
         k for k in metadata if k[:7] in ("2026-07", "2026-10")
     }
+
+
+def test_no_month_is_committed_after_a_failed_one(
+    sim, warehouse_url, make_jquants, instance, monkeypatch
+) -> None:
+    """The next month is written while the days of the last are logged, but never past a
+    month that failed: the run stops with July stored, August rolled back, September not
+    written."""
+    original = jquants_bulk.BulkDownloader.chunks
+
+    def break_august(self, file, url=None):
+        for n, chunk in enumerate(original(self, file, url)):
+            if AUG in file.key and n == 1:
+                raise jquants_bulk.BulkFileError(file.key, "download broke off (test)")
+            yield chunk
+
+    monkeypatch.setattr(jquants_bulk.BulkDownloader, "chunks", break_august)
+    result = run(
+        sim, warehouse_url, make_jquants, instance, dt.date(2026, 7, 1), dt.date(2026, 9, 30)
+    )
+    assert not result.success
+    assert {r["date"].month for r in stored(warehouse_url)} == {7}
+    with get_engine(warehouse_url).connect() as connection:
+        keys = connection.execute(sa.select(bulk_files.c.key)).scalars().all()
+    assert [k.rsplit("/", 1)[1] for k in keys] == ["equities_bars_daily_202607.csv.gz"]
+    done = instance.get_materialized_partitions(daily_bars.key)
+    assert done and max(done) == "2026-07-31"
