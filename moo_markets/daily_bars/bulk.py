@@ -10,10 +10,15 @@ Why this shape:
 
 * One request per file (``/bulk/get``) instead of one per day: five years on the Light
   plan are ~60 paced requests instead of ~1,225.
-* A producer thread gets each month's URL (paced, like every API call) and streams the
-  file decompressed into a small bounded queue; the writer thread COPYs from it. Download,
-  decompression and the next month's URL request overlap the database write, and memory
-  holds at most the queue (a few MB), never a whole file.
+* Requests never wait for writes: one thread requests the months' URLs (``/bulk/get``,
+  paced like every API call) as fast as the pacer allows, pausing only while an unused URL
+  gets old (they live ~5 minutes; an expired one is renewed once); a second thread streams
+  each file decompressed into a small bounded queue; a third COPYs from it. Memory holds at
+  most the queue (a few MB), never a whole file. The REST days right after the months
+  (the current month) are fetched once the last URL is requested, on the same pacer, and
+  written after the months, so the run's wall time is about max(paced requests, writes).
+* On PostgreSQL the next month is written while the caller logs the days of the last one
+  (materializations, checks); never past a month that failed.
 * A month is written in ONE transaction through :func:`warehouse.replace.revising`
   (scope: the month's dates), then checked against the calendar (every session day has
   rows, no row on a closed day or outside the month) before the commit. A corrupt or
