@@ -10,10 +10,15 @@ Why this shape:
 
 * One request per file (``/bulk/get``) instead of one per day: five years on the Light
   plan are ~60 paced requests instead of ~1,225.
-* A producer thread gets each month's URL (paced, like every API call) and streams the
-  file decompressed into a small bounded queue; the writer thread COPYs from it. Download,
-  decompression and the next month's URL request overlap the database write, and memory
-  holds at most the queue (a few MB), never a whole file.
+* Requests never wait for writes: one thread requests the months' URLs (``/bulk/get``,
+  paced like every API call) as fast as the pacer allows, pausing only while an unused URL
+  gets old (they live ~5 minutes; an expired one is renewed once); a second thread streams
+  each file decompressed into a small bounded queue; a third COPYs from it. Memory holds at
+  most the queue (a few MB), never a whole file. The REST days right after the months
+  (the current month) are fetched once the last URL is requested, on the same pacer, and
+  written after the months, so the run's wall time is about max(paced requests, writes).
+* On PostgreSQL the next month is written while the caller logs the days of the last one
+  (materializations, checks); never past a month that failed.
 * A month is written in ONE transaction through :func:`warehouse.replace.revising`
   (scope: the month's dates), then checked against the calendar (every session day has
   rows, no row on a closed day or outside the month) before the commit. A corrupt or
@@ -36,7 +41,9 @@ import datetime as dt
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +56,7 @@ from moo_markets.daily_bars.ingest import PREVIEW_ROWS, DayResult
 from moo_markets.daily_bars.partitions import whole_months
 from moo_markets.datasets.daily_bars import SPEC
 from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient, JQuantsResource
+from moo_markets.jquants import bulk as jquants_bulk
 from moo_markets.warehouse import bulk as bulk_writer
 from moo_markets.warehouse import csv_stream
 from moo_markets.warehouse.bulk_files import record_file
@@ -58,6 +66,8 @@ from moo_markets.warehouse.schema import BAR_COLUMNS, bulk_files, daily_bars
 ENDPOINT = SPEC.path
 QUEUE_CHUNKS = 16
 """Decompressed chunks (~1 MB each) buffered between download and write."""
+WRITE_AHEAD = 1
+"""Months committed ahead of the days handed to the caller (PostgreSQL)."""
 
 FIELD_COLUMNS = {"Date": "date", "Code": "code", **BAR_COLUMNS}
 NUMERIC_FIELDS = frozenset(f.source for f in SPEC.columns if f.type.python is not str)
@@ -127,24 +137,97 @@ def plan_months(
     return out
 
 
-# ---- the producer: URLs and downloads, ahead of the writer ---------------------------------
+# ---- the producers: URLs, then downloads, ahead of the writer ------------------------------
 
 _END = object()
 
+URL_AHEAD_SECONDS = 120.0
+"""The URL thread pauses while its oldest URL not yet downloaded is older than this: a
+``/bulk/get`` URL lives about five minutes, so a slow writer never makes it request URLs
+that would expire before their turn (each renewal would cost one more paced request)."""
 
-class _Feed(threading.Thread):
-    """Gets each month's URL and streams its file into a bounded queue, in month order."""
+
+class _Urls(threading.Thread):
+    """Requests each month's download URL (``/bulk/get``, paced) as early as the pacer allows,
+    so requests never wait for downloads or writes; calls ``on_done`` after the last one."""
 
     def __init__(
-        self, client: JQuantsClient, months: Sequence[Month], stop: threading.Event, dialect: str
+        self,
+        client: JQuantsClient,
+        months: Sequence[Month],
+        stop: threading.Event,
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(name="daily-bars-bulk-urls", daemon=True)
+        self.client = client
+        self.months = months
+        self.stop = stop
+        self.on_done = on_done
+        self.ready: queue.Queue[tuple[str, float] | BaseException] = queue.Queue()
+        self._issued: deque[float] = deque()
+        self._taken = threading.Condition()
+
+    def run(self) -> None:
+        try:
+            for month in self.months:
+                with self._taken:
+                    while (
+                        self._issued
+                        and time.monotonic() - self._issued[0] > URL_AHEAD_SECONDS
+                        and not self.stop.is_set()
+                    ):
+                        self._taken.wait(0.2)
+                if self.stop.is_set():
+                    return
+                try:
+                    url = jquants_bulk.download_url(self.client, month.file.key)
+                except BaseException as exc:  # handed to the download thread, then the writer
+                    self.ready.put(exc)
+                    return
+                issued = time.monotonic()
+                with self._taken:
+                    self._issued.append(issued)
+                self.ready.put((url, issued))
+        except BaseException as exc:  # e.g. the pacer interrupted by the stop event
+            self.ready.put(exc)
+            return
+        if self.on_done is not None and not self.stop.is_set():
+            self.on_done()
+
+    def take(self) -> tuple[str, float] | None:
+        """The next month's URL (raises what its request raised); None once stopping."""
+        while not self.stop.is_set():
+            try:
+                item = self.ready.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            with self._taken:
+                self._issued.popleft()
+                self._taken.notify_all()
+            return item
+        return None
+
+
+class _Feed(threading.Thread):
+    """Streams each month's file, in month order, into a bounded queue for the writer."""
+
+    def __init__(
+        self,
+        client: JQuantsClient,
+        months: Sequence[Month],
+        stop: threading.Event,
+        dialect: str,
+        urls: _Urls,
     ):
         super().__init__(name="daily-bars-bulk-download", daemon=True)
-        self.client = client
+        self.client = client  # renews an expired URL (its own session: one per thread)
         self.dialect = dialect
         self.months = [m for m in months if m.unchanged_rows is None]
         self.stop = stop
+        self.urls = urls
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
-        self.requests = 0
 
     def _put(self, item: Any) -> bool:
         while not self.stop.is_set():
@@ -160,9 +243,12 @@ class _Feed(threading.Thread):
         try:
             for month in self.months:
                 try:
+                    got = self.urls.take()
+                    if got is None:
+                        return
                     # Header first, then whole-line blocks, already rewritten for COPY when
                     # the COPY path applies: this thread's Python work overlaps the write.
-                    fields, blocks = csv_stream.split_header(downloader.chunks(month.file))
+                    fields, blocks = csv_stream.split_header(downloader.chunks(month.file, got[0]))
                     if not self._put(("header", fields)):
                         return
                     plan = copy_plan(fields, self.dialect)
@@ -183,14 +269,23 @@ class _Feed(threading.Thread):
 
     def chunks(self) -> Iterator[Any]:
         """The next month's header (``("header", fields)``), then its blocks of whole lines
-        (raises what the download raised)."""
+        (raises what the download raised, or :class:`_Stopping` once the run stops)."""
         while True:
-            item = self.queue.get()
+            try:
+                item = self.queue.get(timeout=0.2)
+            except queue.Empty:
+                if self.stop.is_set():
+                    raise _Stopping("the bulk load is stopping") from None
+                continue
             if item is _END:
                 return
             if isinstance(item, BaseException):
                 raise item
             yield item
+
+
+class _Stopping(RuntimeError):
+    """The writer's month was abandoned because the run stops (its transaction rolls back)."""
 
 
 # ---- one month ---------------------------------------------------------------------------
@@ -238,22 +333,28 @@ class _Summary:
 def _summarize(
     connection: sa.Connection, table: sa.Table, first: dt.date, last: dt.date
 ) -> _Summary:
+    """One aggregate over the month's rows (plus the split rows and ten preview rows a day).
+
+    The table and its staging twin have the primary key (date, code), so a day's codes are
+    its rows (a duplicate was refused by the write), and the month's total is the sum of
+    its days: no COUNT(DISTINCT) sort and no second scan."""
     c = table.c
+    if [k.name for k in table.primary_key.columns] != ["date", "code"]:
+        raise AssertionError(f"{table.name}: the summary relies on the key (date, code)")
     in_month = c.date.between(first, last)
     per_day: dict[dt.date, tuple[int, int, int]] = {}
     empty_codes = 0
-    for day, count, codes, no_trade, empty in connection.execute(
+    for day, count, no_trade, empty in connection.execute(
         sa.select(
             c.date,
             sa.func.count(),
-            sa.func.count(sa.distinct(c.code)),
             sa.func.coalesce(sa.func.sum(sa.case((c.volume.is_(None), 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((c.code == "", 1), else_=0)), 0),
         )
         .where(in_month)
         .group_by(c.date)
     ):
-        per_day[day] = (count, codes, int(no_trade))
+        per_day[day] = (count, count, int(no_trade))
         empty_codes += int(empty)
     if empty_codes:
         raise rows.BarDataError(f"{empty_codes} row(s) without a Code")
@@ -271,10 +372,7 @@ def _summarize(
                 sa.select(*columns).where(c.date == day).order_by(c.code).limit(PREVIEW_ROWS)
             )
         ]
-    total = connection.execute(
-        sa.select(sa.func.count()).select_from(table).where(in_month)
-    ).scalar_one()
-    return _Summary(per_day, splits, previews, total)
+    return _Summary(per_day, splits, previews, sum(n for n, _, _ in per_day.values()))
 
 
 PREVIEW_COLUMNS = (
@@ -291,13 +389,11 @@ def _check_against_calendar(
             month.file.key,
             f"{written - summary.total} of its {written} rows lie outside {month.first:%Y-%m}",
         )
-    for day, (count, codes, _) in summary.per_day.items():
+    for day, (count, _, _) in summary.per_day.items():  # duplicates: refused by the key
         if not store.is_business_day(hol_divs.get(day)):
             raise BulkFileError(
                 month.file.key, f"{count} row(s) dated {day}, which is no session day"
             )
-        if codes != count:
-            raise BulkFileError(month.file.key, f"duplicate codes on {day}")
     missing = [
         d for d in month.days if store.is_business_day(hol_divs[d]) and d not in summary.per_day
     ]
@@ -333,16 +429,62 @@ class BulkMonths:
     def client(self) -> JQuantsClient:
         return JQuantsClient(self.jquants.api_key, self.settings, stop=self.stop)
 
-    def load(self, months: Sequence[Month], hol_divs: Mapping[dt.date, str]) -> Iterator[DayResult]:
-        feed = _Feed(self.client(), months, self.stop, self.engine.dialect.name)
+    def load(
+        self,
+        months: Sequence[Month],
+        hol_divs: Mapping[dt.date, str],
+        on_requested: Callable[[], None] | None = None,
+    ) -> Iterator[DayResult]:
+        """The months' days in order. ``on_requested`` is called (on another thread) once the
+        last URL was requested: what follows may start spending requests.
+
+        On PostgreSQL the next month is written (its own transaction, one writer thread, so
+        in order) while the caller handles the days of the month before (materializations,
+        checks): at most one month is committed ahead of what was yielded."""
+        self.stop = threading.Event()  # one per load: the last one's is set
+        to_download = [m for m in months if m.unchanged_rows is None]
+        urls = _Urls(self.client(), to_download, self.stop, on_requested)
+        feed = _Feed(self.client(), months, self.stop, self.engine.dialect.name, urls)
         writer_client = self.client()
+        ahead = WRITE_AHEAD if self.engine.dialect.name == "postgresql" else 0
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="daily-bars-bulk-write")
+        pending: deque[Future[list[DayResult]]] = deque()
+        upcoming = iter(months)
+
+        failed = threading.Event()
+
+        def write(month: Month) -> list[DayResult]:
+            # Months are written one after another on one thread: none is committed after
+            # one that failed (the caller stops at the failure).
+            if failed.is_set():
+                raise _Stopping("an earlier month failed")
+            try:
+                return list(self._month(month, feed, writer_client, hol_divs))
+            except BaseException:
+                failed.set()
+                raise
+
+        def fill() -> None:
+            while len(pending) <= ahead:
+                month = next(upcoming, None)
+                if month is None:
+                    return
+                pending.append(pool.submit(write, month))
+
+        urls.start()
         feed.start()
         try:
-            for month in months:
-                yield from self._month(month, feed, writer_client, hol_divs)
+            fill()
+            while pending:
+                results = pending.popleft().result()
+                fill()
+                yield from results
         finally:
             self.stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            urls.join(timeout=5)
             feed.join(timeout=5)
+            urls.client.close()
             feed.client.close()
             writer_client.close()
 
@@ -351,7 +493,6 @@ class BulkMonths:
     ) -> Iterator[DayResult]:
         started = time.monotonic()
         before = (client.stats.requests, client.stats.retries, client.stats.rate_limited)
-        feed_requests = feed.client.stats.requests
         key = month.file.key
         refetched: list[str] = []
         rewritten = 0
@@ -406,8 +547,6 @@ class BulkMonths:
             write_seconds,
             client,
             before,
-            feed,
-            feed_requests,
         )
 
     def _codes_to_refetch(self, connection: sa.Connection, splits: list[str]) -> list[str]:
@@ -425,8 +564,6 @@ class BulkMonths:
         write_seconds: float,
         client: JQuantsClient,
         before: tuple[int, int, int],
-        feed: _Feed,
-        feed_requests: int,
     ) -> Iterator[DayResult]:
         sessions = [d for d in month.days if store.is_business_day(hol_divs[d])]
         share = write_seconds / max(len(sessions), 1)
@@ -515,10 +652,31 @@ def ingest_range(
         elif not items or items[-1] is not month:
             items.append(month)
     loader = BulkMonths(jquants, engine, days[0], run_id) if months else None
+    runs: list[tuple[str, Any]] = []
     for kind, items in segments:
         if kind == "rest":
-            yield from ingest.ingest_days(
+            rest = ingest.RestDays(
                 items, hol_divs, jquants=jquants, engine=engine, first_day=days[0], **rest_options
             )
-        elif loader is not None:
-            yield from loader.load(items, hol_divs)
+            runs.append((kind, rest))
+        else:
+            runs.append((kind, items))
+    try:
+        for i, (kind, run) in enumerate(runs):
+            if kind == "rest":
+                yield from run
+                run.close()
+            elif loader is not None:
+                # The REST days right after these months are fetched once the months' URLs
+                # are requested: their requests need not wait for the months' writes.
+                following = runs[i + 1][1] if i + 1 < len(runs) else None
+                early = (
+                    (lambda r=following: r.start(ahead=len(r.days)))
+                    if isinstance(following, ingest.RestDays)
+                    else None
+                )
+                yield from loader.load(run, hol_divs, on_requested=early)
+    finally:
+        for kind, run in runs:
+            if kind == "rest":
+                run.close()

@@ -244,41 +244,110 @@ def ingest_days(
     ``days`` are only part of it (the rest came from bulk files): rows before it are the
     ones a split makes stale.
     """
-    days = sorted(days)
-    if not days:
-        return
-    if prefetch < 1 or fetch_concurrency < 1:
-        raise ValueError("prefetch and fetch_concurrency must be >= 1")
-    prefetch = max(prefetch, fetch_concurrency)
-    fetch = _Fetcher(jquants, engine, min(first_day or days[0], days[0]), always_refetch_splits)
-    upcoming = iter(days)
-    pending: deque[tuple[dt.date, Future[_Fetched] | None]] = deque()
-    in_flight = 0
-    pool = ThreadPoolExecutor(max_workers=fetch_concurrency, thread_name_prefix="daily-bars-fetch")
+    run = RestDays(
+        days,
+        hol_divs,
+        jquants=jquants,
+        engine=engine,
+        prefetch=prefetch,
+        fetch_concurrency=fetch_concurrency,
+        always_refetch_splits=always_refetch_splits,
+        first_day=first_day,
+    )
+    try:
+        yield from run
+    finally:
+        run.close()
 
-    def fill() -> None:
-        nonlocal in_flight
-        while in_flight < prefetch:
-            day = next(upcoming, None)
+
+EARLY_PREFETCH = 32
+"""Most days :meth:`RestDays.start` fetches ahead of the writer (~1 MB each once prepared)."""
+
+
+class RestDays:
+    """:func:`ingest_days` as an object that can start fetching before it is iterated.
+
+    A run's REST days of the current month come after its bulk months in date order, but
+    their requests need not wait for the months' writes: ``bulk.py`` calls :meth:`start`
+    once the months' URLs are requested, so the days are fetched (through the same pacer)
+    while the months are still written, and only the writes wait their turn. Days are
+    still committed and yielded in date order, each in its own transaction.
+    """
+
+    def __init__(
+        self,
+        days: Sequence[dt.date],
+        hol_divs: Mapping[dt.date, str],
+        *,
+        jquants: JQuantsResource,
+        engine: sa.Engine,
+        prefetch: int = 4,
+        fetch_concurrency: int = 2,
+        always_refetch_splits: bool = False,
+        first_day: dt.date | None = None,
+    ) -> None:
+        if prefetch < 1 or fetch_concurrency < 1:
+            raise ValueError("prefetch and fetch_concurrency must be >= 1")
+        self.days = sorted(days)
+        self.hol_divs = hol_divs
+        self.jquants = jquants
+        self.engine = engine
+        self.prefetch = max(prefetch, fetch_concurrency)
+        self.fetch_concurrency = fetch_concurrency
+        self.always_refetch_splits = always_refetch_splits
+        self.first_day = min(first_day or self.days[0], self.days[0]) if self.days else None
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self._fetch: _Fetcher | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._upcoming = iter(self.days)
+        self._pending: deque[tuple[dt.date, Future[_Fetched] | None]] = deque()
+        self._in_flight = 0
+
+    def start(self, ahead: int | None = None) -> None:
+        """Begin fetching (idempotent, thread-safe); ``ahead``: fetch up to that many days
+        (at most :data:`EARLY_PREFETCH`) ahead of the writer instead of ``prefetch``."""
+        with self._lock:
+            if self._started or self._closed or not self.days:
+                return
+            if ahead is not None:
+                self.prefetch = max(self.prefetch, min(ahead, EARLY_PREFETCH))
+            self._fetch = _Fetcher(
+                self.jquants, self.engine, self.first_day, self.always_refetch_splits
+            )
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.fetch_concurrency, thread_name_prefix="daily-bars-fetch"
+            )
+            self._started = True
+            self._fill()
+
+    def _fill(self) -> None:
+        assert self._pool is not None and self._fetch is not None
+        while self._in_flight < self.prefetch:
+            day = next(self._upcoming, None)
             if day is None:
                 return
-            hol_div = hol_divs[day]
+            hol_div = self.hol_divs[day]
             if store.is_business_day(hol_div):
-                pending.append((day, pool.submit(fetch, day, hol_div)))
-                in_flight += 1
+                self._pending.append((day, self._pool.submit(self._fetch, day, hol_div)))
+                self._in_flight += 1
             else:
-                pending.append((day, None))
+                self._pending.append((day, None))
 
-    try:
-        fill()
+    def __iter__(self) -> Iterator[DayResult]:
+        self.start()
+        if not self._started:
+            return
+        pending, hol_divs, engine = self._pending, self.hol_divs, self.engine
         last = time.monotonic()
         while pending:
             day, future = pending.popleft()
             if future is None:
                 result = DayResult(day=day, hol_div=hol_divs[day], session=False)
             else:
-                in_flight -= 1
-                fill()  # keep the fetch threads busy while this day is written
+                self._in_flight -= 1
+                self._fill()  # keep the fetch threads busy while this day is written
                 fetched = future.result()
                 result = fetched.result
                 started = time.monotonic()
@@ -292,13 +361,22 @@ def ingest_days(
             now = time.monotonic()
             result.seconds, last = now - last, now
             yield result
-            fill()
-    finally:
-        fetch.stopped.set()
-        fetch.abandoned.set()
-        if pending:  # failed or interrupted (e.g. the run was terminated): don't wait for
-            # an in-flight request (it may be sleeping out a 429); its result is dropped.
-            pool.shutdown(wait=False, cancel_futures=True)
-        else:
-            pool.shutdown(wait=True)
-            fetch.close()
+            self._fill()
+
+    def close(self) -> None:
+        """Stop fetching; wait for the fetch threads only when every day was consumed."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._fetch is None or self._pool is None:
+                return
+            self._fetch.stopped.set()
+            self._fetch.abandoned.set()
+            if self._pending or next(self._upcoming, None) is not None:
+                # Failed or interrupted (e.g. the run was terminated): don't wait for an
+                # in-flight request (it may be sleeping out a 429); its result is dropped.
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                self._pool.shutdown(wait=True)
+                self._fetch.close()

@@ -7,11 +7,13 @@ invisible in the data (same rows, same partitions, same checks), and only faster
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from moo_markets.daily_bars import bulk as bulk_module
 from moo_markets.daily_bars import checks, store
 from moo_markets.daily_bars.assets import daily_bars
 from moo_markets.daily_bars.bulk import copy_plan, whole_months
@@ -286,3 +288,93 @@ def test_an_interrupted_bulk_backfill_resumes(
     assert gets(sim) == [SEP]
     assert instance.get_materialized_partitions(daily_bars.key) == rest_reference["partitions"]
     assert stored(warehouse_url) == rest_reference["rows"]
+
+
+def test_a_url_requested_ahead_that_expires_before_its_download_is_renewed(
+    make_simulator, sqlite_database, make_jquants, instance, monkeypatch
+) -> None:
+    """URLs are requested ahead of the downloads; one that waited past its lifetime is
+    requested again (one more /bulk/get), and the rows are still the REST rows."""
+    sim = make_simulator(plan="light", bulk_url_ttl_seconds=1)
+    original = jquants_bulk.BulkDownloader.chunks
+
+    def slow_september(self, file, url=None):
+        if SEP in file.key:  # its URL was requested while August was downloaded
+            time.sleep(2.1)
+        yield from original(self, file, url)
+
+    monkeypatch.setattr(jquants_bulk.BulkDownloader, "chunks", slow_september)
+    first, last = dt.date(2026, 8, 1), dt.date(2026, 9, 30)
+    assert run(sim, sqlite_database, make_jquants, instance, first, last).success
+    assert gets(sim) == [AUG, SEP, SEP]
+    assert [d.status for d in sim.storage_stats.downloads] == [200, 403, 200]
+    bulk_rows = stored(sqlite_database)
+    wipe(sqlite_database)
+    with dg.instance_for_test() as rest_instance:
+        assert run(
+            sim, sqlite_database, make_jquants, rest_instance, first, last, use_bulk_files=False
+        ).success
+    assert bulk_rows == stored(sqlite_database)
+
+
+def test_rest_days_after_the_months_are_fetched_while_the_months_are_written(
+    sim, warehouse_url, make_jquants, instance, rest_reference, monkeypatch
+) -> None:
+    """October's REST requests leave once the months' URLs are out, not after September's
+    commit; the days are still written and logged in date order, with the REST rows."""
+    original = bulk_module._write
+    seen: dict[str, bool] = {}
+
+    def write_september_after_october_was_requested(connection, target, key, items):
+        if SEP in key:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not any(
+                p == "/v2/equities/bars/daily" and q.get("date", "").startswith("2026-10")
+                for _, p, q, _ in sim.stats.log
+            ):
+                time.sleep(0.05)
+            seen["october"] = time.monotonic() < deadline
+        return original(connection, target, key, items)
+
+    monkeypatch.setattr(bulk_module, "_write", write_september_after_october_was_requested)
+    result = run(sim, warehouse_url, make_jquants, instance)
+    assert result.success
+    assert seen == {"october": True}
+    assert stored(warehouse_url) == rest_reference["rows"]
+    logged = [
+        e.asset_materialization.partition
+        for e in instance.all_logs(result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        if e.asset_materialization.asset_key == daily_bars.key
+    ]
+    assert logged == sorted(rest_reference["partitions"])
+    metadata = materializations(result)
+    assert {k for k, md in metadata.items() if md["source"] == "rest"} == {
+        k for k in metadata if k[:7] in ("2026-07", "2026-10")
+    }
+
+
+def test_no_month_is_committed_after_a_failed_one(
+    sim, warehouse_url, make_jquants, instance, monkeypatch
+) -> None:
+    """The next month is written while the days of the last are logged, but never past a
+    month that failed: the run stops with July stored, August rolled back, September not
+    written."""
+    original = jquants_bulk.BulkDownloader.chunks
+
+    def break_august(self, file, url=None):
+        for n, chunk in enumerate(original(self, file, url)):
+            if AUG in file.key and n == 1:
+                raise jquants_bulk.BulkFileError(file.key, "download broke off (test)")
+            yield chunk
+
+    monkeypatch.setattr(jquants_bulk.BulkDownloader, "chunks", break_august)
+    result = run(
+        sim, warehouse_url, make_jquants, instance, dt.date(2026, 7, 1), dt.date(2026, 9, 30)
+    )
+    assert not result.success
+    assert {r["date"].month for r in stored(warehouse_url)} == {7}
+    with get_engine(warehouse_url).connect() as connection:
+        keys = connection.execute(sa.select(bulk_files.c.key)).scalars().all()
+    assert [k.rsplit("/", 1)[1] for k in keys] == ["equities_bars_daily_202607.csv.gz"]
+    done = instance.get_materialized_partitions(daily_bars.key)
+    assert done and max(done) == "2026-07-31"
