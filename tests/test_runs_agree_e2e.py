@@ -117,15 +117,16 @@ def test_rest_and_mirror_agree_on_every_kind_of_run(api, dagster_stack, ui, mirr
     assert "HTTP 403" in failed["error_message"] and "\n" not in failed["error_message"]
 
     # 3. A step failure after Dagster's step retries are exhausted (the job's policy: 1 retry).
+    # A refusal (403, a date outside the window) is final; a plain 400 is retried.
     idle(api)
-    sim.inject("403", count=2)
+    sim.inject("400", count=2)
     retried = agree(api, ui, mirror, api.run_now("listed_companies"))
     assert retried["status"] == "failed"
     assert retried["error_message"].startswith("listed_companies: JQuantsRequestError: ")
-    assert "HTTP 403" in retried["error_message"]
+    assert "HTTP 400" in retried["error_message"]
     assert "max_retries" not in retried["error_message"]
     step = next(s for s in retried["steps"] if s["step_key"] == "listed_companies")
-    assert step["attempts"] == 2 and "HTTP 403" in step["error_message"]
+    assert step["attempts"] == 2 and "HTTP 400" in step["error_message"]
 
     # 4. A dg.Failure: its description, after the step key.
     idle(api)

@@ -37,7 +37,7 @@ from moo_markets.daily_bars import calendar, ingest
 from moo_markets.daily_bars import store as bars_store
 from moo_markets.datasets.registry import SPECS
 from moo_markets.datasets.spec import ConversionError, DatasetSpec, Partitioning
-from moo_markets.ingest import assets as dataset_assets
+from moo_markets.ingest import partition
 from moo_markets.ingest import store as dataset_store
 from moo_markets.jobs import stop_is_final
 from moo_markets.jquants import JQuantsResource
@@ -132,7 +132,7 @@ def _recheck_dataset(
         if not _loaded(connection, spec.table, day):
             return "not stored"
     query = spec.query(day.isoformat())
-    records = spec.records(dataset_assets.fetch(spec, jquants, plan, query))
+    records = spec.records(partition.fetch(spec, jquants, plan, query))
     if spec.must_have_rows and not records:
         return "no rows from J-Quants: stored rows kept"
     with warehouse.begin() as connection:
