@@ -392,9 +392,11 @@ class DatasetSpec:
         """Whether a range of partitions runs as ONE run (``BackfillPolicy.single_run()``:
         the asset reads ``context.partition_key_range``, so whole months can come from bulk
         files). The one declaration read by the asset builders (their backfill policy), the
-        REST API (run-now over a range) and the schedules (catching up missed days): daily
-        partitions (business day, disclosure date), daily_bars included."""
-        return self.partitioning in (Partitioning.BUSINESS_DAY, Partitioning.DISCLOSURE_DATE)
+        REST API (run-now over a range) and the schedules (catching up missed partitions):
+        every partitioned dataset, daily (business day, disclosure date, daily_bars
+        included) and weekly (``ingest/backfill.py`` maps whole months to the weeks inside
+        them). Latest snapshots have no range to run."""
+        return self.partitioned
 
     @property
     def must_have_rows(self) -> bool:
@@ -421,6 +423,17 @@ class DatasetSpec:
         while lagged.weekday() >= 5:
             lagged -= dt.timedelta(days=1)
         return lagged.isoformat()
+
+    def first_partition_from(self, day: dt.date) -> str | None:
+        """The first partition key on or after ``day`` (a weekday; a Monday for weekly
+        partitions): where a range starting at ``day`` may begin. None for LATEST."""
+        if self.partitioning is Partitioning.LATEST:
+            return None
+        if self.partitioning is Partitioning.WEEKLY:
+            return (day + dt.timedelta(days=-day.weekday() % 7)).isoformat()
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        return day.isoformat()
 
     def partition_days(self, key: str | None) -> tuple[dt.date | None, dt.date | None]:
         """First and last day a partition covers (None, None for LATEST)."""
