@@ -98,12 +98,14 @@ def catch_up_request(
     except dg.DagsterInvariantViolationError:  # a context built without an instance
         return single
     first = plans.history_window(plan, day).first
-    # The first partition in the window: a weekday, or a Monday for weekly partitions.
-    first_key = job.spec.first_partition_from(first) if job.spec is not None else None
-    if first_key is None or first_key >= key:
+    while first.weekday() >= 5:
+        first += dt.timedelta(days=1)
+    if first.isoformat() >= key:
         return single
     try:
-        keys = partitions_def.get_partition_keys_in_range(dg.PartitionKeyRange(first_key, key))
+        keys = partitions_def.get_partition_keys_in_range(
+            dg.PartitionKeyRange(first.isoformat(), key)
+        )
         earlier = keys[:-1]
         status = instance.get_status_by_partition(
             dg.AssetKey(job.job_type), earlier, partitions_def

@@ -424,17 +424,6 @@ class DatasetSpec:
             lagged -= dt.timedelta(days=1)
         return lagged.isoformat()
 
-    def first_partition_from(self, day: dt.date) -> str | None:
-        """The first partition key on or after ``day`` (a weekday; a Monday for weekly
-        partitions): where a range starting at ``day`` may begin. None for LATEST."""
-        if self.partitioning is Partitioning.LATEST:
-            return None
-        if self.partitioning is Partitioning.WEEKLY:
-            return (day + dt.timedelta(days=-day.weekday() % 7)).isoformat()
-        while day.weekday() >= 5:
-            day += dt.timedelta(days=1)
-        return day.isoformat()
-
     def partition_days(self, key: str | None) -> tuple[dt.date | None, dt.date | None]:
         """First and last day a partition covers (None, None for LATEST)."""
         if key is None or self.partitioning is Partitioning.LATEST:
