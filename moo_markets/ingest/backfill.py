@@ -2,8 +2,9 @@
 
 Launched by a UI backfill (partitioned datasets take
 ``BackfillPolicy.single_run()``, :attr:`DatasetSpec.single_run_backfill`), by
-the REST API's range run or by a schedule catching up (tags ``dagster/asset_partition_range_start``/``_end``). It works
-the way ``daily_bars`` does (see its module docstring):
+the REST API's range run or by a schedule catching up (tags
+``dagster/asset_partition_range_start``/``_end``). It works the way
+``daily_bars`` does (see its module docstring):
 
 * Partitions are committed in date order, each logged as one
   ``AssetMaterialization`` with its own metadata as soon as it is committed;
