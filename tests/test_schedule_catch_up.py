@@ -110,10 +110,30 @@ def test_free_plan_and_jobs_without_range_runs_keep_one_partition_per_tick(insta
     newest_visible = DAILY_BARS.default_partition(FRIDAY_EVENING.date(), "free")
     assert newest_visible < "2026-11-02", "the Free window ends 12 weeks back"
     assert free.partition_key == newest_visible and _range(free) is None
-    weekly = [j for j in DATASET_JOBS if j.dataset.partitioned and not j.single_run_backfill]
-    assert weekly, "some partitioned dataset cannot take ranges (weekly)"
-    for job in weekly:
-        _materialize(instance, job.job_type, "2026-10-05")
+    # Every partitioned dataset takes ranges; latest snapshots have none to catch up.
+    assert all(j.single_run_backfill == j.partitioned for j in DATASET_JOBS)
+    latest = [j for j in DATASET_JOBS if not j.partitioned]
+    assert latest, "some dataset is a latest snapshot"
+    for job in latest:
         request = _tick(job, "premium", instance)
-        assert isinstance(request, dg.RunRequest) and _range(request) is None, job.job_type
-        assert request.partition_key == job.default_partition(FRIDAY_EVENING.date(), "premium")
+        assert isinstance(request, dg.RunRequest), job.job_type
+        assert request.partition_key is None and _range(request) is None, job.job_type
+
+
+def test_a_weekly_tick_after_missed_weeks_requests_one_run_over_them(instance) -> None:
+    job = find("investor_types")
+    # Its cron's Thursday: the Light window then starts on a Friday, not a partition.
+    thursday = dt.datetime(2026, 11, 26, 18, 30, tzinfo=JST)
+    key = job.default_partition(thursday.date(), "light")
+    assert key == "2026-11-23", "the Monday of the tick's week"
+    first = _tick(job, "light", instance, thursday)
+    assert first.partition_key == key and _range(first) is None, "nothing stored: just its week"
+    _materialize(instance, job.job_type, "2026-10-05", "2026-10-12")
+    request = _tick(job, "light", instance, thursday)
+    assert isinstance(request, dg.RunRequest) and request.partition_key is None
+    assert _range(request) == ("2026-10-19", key), "the range starts at the next Monday"
+    assert request.run_key == key
+    # A week stored before the plan's history window (Light: 5 years) asks for no history.
+    with dg.instance_for_test() as old:
+        _materialize(old, job.job_type, "2020-11-02")
+        assert _range(_tick(job, "light", old, thursday)) is None

@@ -276,8 +276,8 @@ class SchedulerService:
             raise InvalidInput(f"start: job {job.job_type} is not partitioned")
         if not job.single_run_backfill:
             raise InvalidInput(
-                f"start: job {job.job_type} runs one partition per run (its partitions are "
-                'not daily); pass {"partition": ...} instead of a range'
+                f"start: job {job.job_type} runs one partition per run (its asset cannot run "
+                'a range as one run); pass {"partition": ...} instead of a range'
             )
         window = plans.history_window(self.settings.jquants_plan, now_jst().date())
         for field, key in (("start", start), ("end", end)):

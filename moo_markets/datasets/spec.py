@@ -392,9 +392,11 @@ class DatasetSpec:
         """Whether a range of partitions runs as ONE run (``BackfillPolicy.single_run()``:
         the asset reads ``context.partition_key_range``, so whole months can come from bulk
         files). The one declaration read by the asset builders (their backfill policy), the
-        REST API (run-now over a range) and the schedules (catching up missed days): daily
-        partitions (business day, disclosure date), daily_bars included."""
-        return self.partitioning in (Partitioning.BUSINESS_DAY, Partitioning.DISCLOSURE_DATE)
+        REST API (run-now over a range) and the schedules (catching up missed partitions):
+        every partitioned dataset, daily (business day, disclosure date, daily_bars
+        included) and weekly (``ingest/backfill.py`` maps whole months to the weeks inside
+        them). Latest snapshots have no range to run."""
+        return self.partitioned
 
     @property
     def must_have_rows(self) -> bool:

@@ -9,11 +9,10 @@ column that rounds or retypes a value fails the check).
 
 A run of a partition range (a UI backfill, a range launched by the REST API or
 a schedule catching up) is handled in that one run (``ingest/backfill.py``):
-daily datasets (``DatasetSpec.single_run_backfill``) take ``BackfillPolicy.single_run()`` so a UI
-backfill of five years is one run, whole months come from J-Quants' monthly
-files, and each partition is committed and reported on its own, as
-``daily_bars`` does. Weekly datasets keep one run per partition in UI
-backfills (few partitions, no monthly files) but accept a range run too.
+partitioned datasets (``DatasetSpec.single_run_backfill``: daily and weekly) take
+``BackfillPolicy.single_run()`` so a UI backfill of five years is one run, whole
+months come from J-Quants' monthly files, and each partition is committed and
+reported on its own, as ``daily_bars`` does.
 
 Plans: a dataset above ``JQUANTS_PLAN`` fails at once, saying so; a partition
 outside the plan's history window is not requested; a 403 from J-Quants reads
@@ -130,7 +129,7 @@ def build_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     """The spec's asset: partitioned as declared, in the ``jquants`` pool, with its checks."""
     with warnings.catch_warnings():
         # Dagster 1.13 flags `backfill_policy` as beta on every import; single-run backfills
-        # are what daily datasets are built and tested for (as daily_bars).
+        # are what partitioned datasets are built and tested for (as daily_bars).
         warnings.simplefilter("ignore", dg.BetaWarning)
         decorate = dg.asset(
             name=spec.name,

@@ -1,9 +1,10 @@
 """A run of a partition range of a declared dataset: one run, partition after partition.
 
-Launched by a UI backfill (daily datasets with bulk files take
-``BackfillPolicy.single_run()``), by the REST API's range run or by a schedule
-catching up (tags ``dagster/asset_partition_range_start``/``_end``). It works
-the way ``daily_bars`` does (see its module docstring):
+Launched by a UI backfill (partitioned datasets take
+``BackfillPolicy.single_run()``, :attr:`DatasetSpec.single_run_backfill`), by
+the REST API's range run or by a schedule catching up (tags
+``dagster/asset_partition_range_start``/``_end``). It works the way
+``daily_bars`` does (see its module docstring):
 
 * Partitions are committed in date order, each logged as one
   ``AssetMaterialization`` with its own metadata as soon as it is committed;
@@ -18,6 +19,19 @@ the way ``daily_bars`` does (see its module docstring):
   The rest goes through the REST path of a single-partition run unchanged. A
   partition's metadata is the same either way, plus ``source`` (the file's key
   or ``rest``).
+* Weekly partitions (``investor_types``: a week Monday..Sunday by ``PubDate``)
+  and monthly files: the file of month M holds exactly the rows published
+  (``PubDate``) in M, the rows REST answers for M's days (the simulator builds
+  it from them). A month is taken from its file only when every one of its days
+  lies in a week of the run (``ingest/partitions.whole_months``), so loading it
+  replaces nothing outside the run's weeks; the weeks entirely inside it are
+  reported as from the file. A week straddling two months goes by REST, in date
+  order like every partition: its REST replace and the neighbouring month's load
+  write the same rows for the days they share (J-Quants serves the same data
+  both ways), so the run stores exactly what a REST-only run of the range
+  stores. A month costs one download instead of its 4 or 5 weekly requests; the
+  one or two straddling weeks per month are fetched by REST rather than split
+  between two files, to keep one ``source`` per partition.
 * The checks cover the range: duplicate keys over its days, sessions left
   without rows, and every value this run converted compared with what was
   stored (for a file, batch by batch as it is written, so memory stays flat).
@@ -40,7 +54,6 @@ import sqlalchemy as sa
 from moo_markets.core.plans import history_window
 from moo_markets.core.time import today_jst
 from moo_markets.daily_bars import calendar
-from moo_markets.daily_bars.partitions import DAILY_PARTITIONS, whole_months
 from moo_markets.datasets.spec import DatasetSpec, Partitioning
 from moo_markets.ingest import store
 from moo_markets.ingest.partition import (
@@ -54,7 +67,7 @@ from moo_markets.ingest.partition import (
     type_mismatches,
     unavailable,
 )
-from moo_markets.ingest.partitions import partitions_for
+from moo_markets.ingest.partitions import month_of, whole_months
 from moo_markets.jobs import committed_earlier_in_this_run
 from moo_markets.jquants import JQuantsResource
 from moo_markets.jquants.bulk import BulkDownloader
@@ -90,7 +103,7 @@ def materialize_range(
     hol_divs: dict[dt.date, str] = {}
     if spec.partitioning is Partitioning.BUSINESS_DAY:
         hol_divs = calendar.hol_divs_for(context, jquants, warehouse, sorted(days.values()))
-    months = _months(spec, context, config, jquants, warehouse, plan, [days[k] for k in todo])
+    months = _months(spec, context, config, jquants, warehouse, plan, todo)
 
     checks = RangeChecks(spec)
     totals = {"rows": 0, "bulk": 0}
@@ -98,9 +111,11 @@ def materialize_range(
     try:
         index = 0
         while index < len(todo):
-            month = months.get(days[todo[index]].replace(day=1))
+            first_day = month_of(spec, todo[index])
+            month = months.get(first_day) if first_day is not None else None
             if month is not None:
-                in_month = [k for k in todo[index:] if month.first <= days[k] <= month.last]
+                # Contiguous in ``todo``: partitions are sorted and lie in one month each.
+                in_month = [k for k in todo[index:] if month_of(spec, k) == month.first]
                 if downloader is None:
                     downloader = jquants.client.bulk_downloader()
                 results = load_bulk_month(
@@ -163,14 +178,14 @@ def _months(
     jquants: JQuantsResource,
     warehouse: WarehouseResource,
     plan: str,
-    days: Sequence[dt.date],
+    keys: Sequence[str],
 ) -> dict[dt.date, MonthFile]:
     """The whole months of the run to take from bulk files, by first day."""
     if not (config.use_bulk_files and spec.bulk and plan != "free"):
         return {}
-    if partitions_for(spec) is not DAILY_PARTITIONS or spec.partition_column is None:
+    if spec.partition_column is None:
         return {}
-    wanted = whole_months(days)
+    wanted = whole_months(spec, keys)
     if not wanted:
         return {}
     table = store.table_of(spec)
@@ -189,10 +204,10 @@ def _months(
         return {}
     if months:
         unchanged = sum(1 for m in months.values() if m.unchanged_rows is not None)
-        in_files = sum(1 for d in days if d.replace(day=1) in months)
+        in_files = sum(1 for k in keys if month_of(spec, k) in months)
         context.log.info(
             f"{len(months)} whole month(s) of {spec.path} from bulk files ({unchanged} "
-            f"unchanged since loaded): {in_files} partition(s); {len(days) - in_files} by REST"
+            f"unchanged since loaded): {in_files} partition(s); {len(keys) - in_files} by REST"
         )
     return months
 
@@ -232,6 +247,12 @@ class _Seen:
         self.mismatch_count += len(problems)
         self.mismatches += problems[: max(0, MISMATCH_SAMPLE - len(self.mismatches))]
         self.compared += len(records)
+
+
+def _span(spec: DatasetSpec, key: str) -> tuple[dt.date, dt.date]:
+    first, last = spec.partition_days(key)
+    assert first is not None and last is not None
+    return first, last
 
 
 def load_bulk_month(
@@ -276,6 +297,7 @@ def load_bulk_month(
             f"{month.first:%Y-%m} of {spec.path} is unchanged since loaded from "
             f"{month.file.key} ({month.unchanged_rows} rows): not downloaded again"
         )
+    spans = {key: _span(spec, key) for key in keys}
     with warehouse.engine.connect() as connection:
         counts = dict(
             connection.execute(
@@ -284,14 +306,18 @@ def load_bulk_month(
                 .group_by(table.c[column])
             ).all()
         )
-        if not loaded:
-            order = [table.c[c] for c in spec.key_columns]
-            for day in sorted(counts):
-                seen.preview[day] = [
+        previews: dict[str, list[dict[str, Any]]] = {}
+        order = [table.c[c] for c in spec.key_columns]
+        for key, (first, last) in spans.items():
+            if loaded:
+                days = [d for d in sorted(seen.preview) if first <= d <= last]
+                previews[key] = [r for d in days for r in seen.preview[d]][:PREVIEW_ROWS]
+            else:
+                previews[key] = [
                     dict(r._mapping)
                     for r in connection.execute(
                         sa.select(table)
-                        .where(table.c[column] == day)
+                        .where(table.c[column].between(first, last))
                         .order_by(*order)
                         .limit(PREVIEW_ROWS)
                     )
@@ -299,22 +325,28 @@ def load_bulk_month(
     seconds = time.monotonic() - started
     requests = client.stats.requests - before[0] + (1 if loaded else 0)  # + its /bulk/get
     retries = client.stats.retries - before[1]
+
+    def rows_in(by_day: dict[dt.date, int], key: str) -> int:
+        first, last = spans[key]
+        return sum(rows for day, rows in by_day.items() if first <= day <= last)
+
+    fetched = {key: rows_in(seen.fetched if loaded else counts, key) for key in keys}
+    # Rows of the run's partitions compared: a weekly month's rows in a week straddling
+    # into the next month are compared again by that week's REST fetch, and counted there.
+    compared = sum(fetched.values()) if loaded else 0
     results = []
     for n, key in enumerate(keys):
-        query = spec.query(key)
-        day = query.first
-        assert day is not None
         results.append(
             PartitionResult(
                 key=key,
-                query=query,
-                session=session_of(spec, hol_divs.get(day)),
-                fetched=seen.fetched.get(day, 0) if loaded else counts.get(day, 0),
-                stored=counts.get(day, 0),
+                query=spec.query(key),
+                session=session_of(spec, hol_divs.get(spans[key][0])),
+                fetched=fetched[key],
+                stored=rows_in(counts, key),
                 mismatches=seen.mismatches if n == 0 else [],
                 more_mismatches=seen.mismatch_count - len(seen.mismatches) if n == 0 else 0,
-                compared=seen.compared if n == 0 else 0,
-                preview=seen.preview.get(day, []),
+                compared=compared if n == 0 else 0,
+                preview=previews[key],
                 requests=requests if n == 0 else 0,
                 retries=retries if n == 0 else 0,
                 seconds=seconds / len(keys),

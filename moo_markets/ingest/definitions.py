@@ -4,8 +4,8 @@ No ``from __future__ import annotations``: Dagster inspects the tick function.
 Each schedule ticks on its cron (after the data's publication, Asia/Tokyo),
 starts STOPPED like every catalog schedule, and requests the partition
 :meth:`JobType.default_partition` picks for the tick's day (on the Free plan:
-the newest day it may see), the same rule the REST API's run-now uses; for daily
-partitions, together with the days missed before it in one run
+the newest day it may see), the same rule the REST API's run-now uses; for
+partitioned datasets, together with the partitions missed before it in one run
 (:func:`moo_markets.schedules.catch_up_request`). It skips, saying why, when the plan lacks the
 dataset, on weekends and on days the stored calendar says are closed.
 """

@@ -238,6 +238,122 @@ def test_a_weekly_dataset_takes_a_range_run_by_rest(sim, sqlite_database, make_j
     assert all(md["source"] == "rest" for md in materializations(result, spec).values())
 
 
+# -- a weekly dataset: weeks (Monday..Sunday by PubDate) inside whole months come from files
+WEEKS = (dt.date(2026, 8, 24), dt.date(2026, 10, 26))
+"""Ten weeks: 08-24 (August is not whole), 08-31 and 09-28 (straddling), three inside
+September, three inside October, 10-26 (into November, whose file does not exist yet)."""
+REST_WEEKS = {"2026-08-24", "2026-08-31", "2026-09-28", "2026-10-26"}
+OCTOBER = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+
+
+def month_file(spec, month: dt.date) -> str:
+    name = spec.path.strip("/")
+    return f"{name}/historical/{month:%Y}/{name.replace('/', '_')}_{month:%Y%m}.csv.gz"
+
+
+def rest_weeks(sim, spec) -> list[str]:
+    return sorted(q["from"] for _, p, q, _ in sim.stats.log if p == "/v2" + spec.path)
+
+
+def check_metadata(result) -> dict[str, dict]:
+    return {
+        e.check_name: {k: v.value for k, v in e.metadata.items()}
+        for e in result.get_asset_check_evaluations()
+    }
+
+
+def test_a_weekly_range_takes_whole_months_from_files_and_stores_what_rest_stores(
+    sim, warehouse_url, make_jquants
+) -> None:
+    spec = find("investor_types")
+    with dg.instance_for_test() as rest_instance:
+        rest = run(spec, sim, warehouse_url, make_jquants, rest_instance, *WEEKS,
+                   use_bulk_files=False)  # fmt: skip
+        assert rest.success, failure_text(rest)
+        rest_partitions = rest_instance.get_materialized_partitions(dg.AssetKey(spec.name))
+    assert len(rest_partitions) == 10 and not gets(sim)
+    assert len(rest_weeks(sim, spec)) == 10
+    reference = stored(spec, warehouse_url)
+    assert {r["pub_date"].replace(day=1) for r in reference} == {
+        dt.date(2026, 8, 1),
+        SEPTEMBER[0],
+        OCTOBER[0],
+    }
+    # The week of 08-31 published in September: rows its REST fetch and the file share.
+    assert any(dt.date(2026, 9, 1) <= r["pub_date"] <= dt.date(2026, 9, 6) for r in reference)
+    wipe(spec, warehouse_url)
+    sim.reset_stats()
+
+    with dg.instance_for_test() as instance:
+        result = run(spec, sim, warehouse_url, make_jquants, instance, *WEEKS)
+        assert result.success, failure_text(result)
+        assert instance.get_materialized_partitions(dg.AssetKey(spec.name)) == rest_partitions
+    assert stored(spec, warehouse_url) == reference
+    files = [month_file(spec, SEPTEMBER[0]), month_file(spec, OCTOBER[0])]
+    assert gets(sim) == files
+    assert rest_weeks(sim, spec) == sorted(REST_WEEKS)
+    metadata, rest_metadata = materializations(result, spec), materializations(rest, spec)
+    assert set(metadata) == set(rest_metadata) == rest_partitions
+    for key, md in metadata.items():
+        monday = dt.date.fromisoformat(key)
+        expected = "rest"
+        for (first, last), file in zip((SEPTEMBER, OCTOBER), files, strict=True):
+            if first <= monday and monday + dt.timedelta(days=6) <= last:
+                expected = file
+        assert (key in REST_WEEKS) == (expected == "rest"), key
+        assert md["source"] == expected, key
+        assert {k: v for k, v in md.items() if k not in VOLATILE} == {
+            k: v for k, v in rest_metadata[key].items() if k not in VOLATILE
+        }, key
+    # The checks say the same, down to the rows compared (none counted twice).
+    assert check_metadata(result) == check_metadata(rest)
+    assert all(passed for passed, _ in check_results(result).values())
+    with get_engine(warehouse_url).connect() as connection:
+        recorded = connection.execute(
+            sa.select(bulk_files.c.key, bulk_files.c.rows).order_by(bulk_files.c.key)
+        ).all()
+    assert recorded == [
+        (file, sum(1 for r in reference if first <= r["pub_date"] <= last))
+        for file, (first, last) in zip(files, (SEPTEMBER, OCTOBER), strict=True)
+    ]
+
+
+def test_a_weekly_month_unchanged_is_kept_and_a_changed_one_loaded_again(
+    sim, warehouse_url, make_jquants
+) -> None:
+    spec = find("investor_types")
+    weeks = (dt.date(2026, 8, 31), dt.date(2026, 9, 28))  # every day of September
+    inside = {"2026-09-07", "2026-09-14", "2026-09-21"}
+    with dg.instance_for_test() as instance:
+        first = run(spec, sim, warehouse_url, make_jquants, instance, *weeks)
+        assert first.success, failure_text(first)
+        reference = stored(spec, warehouse_url)
+        assert gets(sim) == [file_of(spec)]
+        assert rest_weeks(sim, spec) == ["2026-08-31", "2026-09-28"]
+
+        sim.reset_stats()
+        again = run(spec, sim, warehouse_url, make_jquants, instance, *weeks)
+        assert again.success and gets(sim) == []
+        assert rest_weeks(sim, spec) == ["2026-08-31", "2026-09-28"]
+        metadata = materializations(again, spec)
+        assert {k for k, md in metadata.items() if md["source"] == file_of(spec)} == inside
+        assert all(metadata[k]["bulk_unchanged"] is True for k in inside)
+        assert {k: metadata[k]["dagster/row_count"] for k in inside} == {
+            k: md["dagster/row_count"]
+            for k, md in materializations(first, spec).items()
+            if k in inside
+        }
+        assert stored(spec, warehouse_url) == reference
+
+        sim.mark_bulk_corrected(spec.path, "2026-09")
+        sim.reset_stats()
+        changed = run(spec, sim, warehouse_url, make_jquants, instance, *weeks)
+        assert changed.success and gets(sim) == [file_of(spec)]
+        metadata = materializations(changed, spec)
+        assert all(metadata[k]["bulk_unchanged"] is False for k in inside)
+        assert stored(spec, warehouse_url) == reference
+
+
 def test_a_range_outside_the_plan_window_requests_nothing(
     make_simulator, sqlite_database, make_jquants
 ):
