@@ -2,7 +2,7 @@
 
 Downloads the month's file once from the simulator (Premium, no rate limit), then times
 :func:`warehouse.bulk_files.load_month` writing it into a fresh migrated PostgreSQL database,
-``--repeat`` times per write path, each in a transaction rolled back afterwards (so every
+``--repeat`` times per write path (interleaved), each in a transaction rolled back afterwards (so every
 repetition is the same first load): ``copy`` (``COPY`` through ``warehouse.bulk.copy_rows``,
 the PostgreSQL path) and ``insert`` (the batched SQLAlchemy INSERT, SQLite's path and what
 PostgreSQL used before). Prints rows, best and median seconds and rows per second of each,
@@ -103,10 +103,12 @@ def main() -> int:
         engine = get_engine(admin_url.set(database=database).render_as_string(False))
         upgrade(engine)
         results: dict[str, list[float]] = {}
-        for path in args.paths:
-            for _ in range(args.repeat):
+        rows = 0
+        for _ in range(args.repeat):  # paths interleaved, so load from elsewhere hits both alike
+            for path in args.paths:
                 rows, seconds = time_path(engine, spec, key, content, path)
                 results.setdefault(path, []).append(seconds)
+        for path in args.paths:
             best, median = min(results[path]), statistics.median(results[path])
             print(
                 f"  {path:6} rows {rows:>8,}  best {best:6.2f} s  median {median:6.2f} s"
