@@ -3,7 +3,8 @@
 The generic counterpart of ``daily_bars/bulk.py``: the file streams through
 :func:`csv_stream.records` (REST-shaped rows, in batches), each batch goes through the
 spec's own exact conversion (:meth:`DatasetSpec.records`, the REST path's), and is
-inserted into the table :func:`warehouse.replace.revising` yields for the month's scope,
+written (COPY on PostgreSQL, a batched INSERT on SQLite) into the table
+:func:`warehouse.replace.revising` yields for the month's scope,
 in one transaction with the ``bulk_files`` record. A row outside the month, a value that
 does not convert, a duplicate key or a broken download raise
 :class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and nothing of the month
@@ -26,11 +27,12 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from psycopg import errors as pg_errors
 
 from moo_markets.core.time import month_bounds
 from moo_markets.datasets.spec import JSON, ConversionError, DatasetSpec
 from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient
-from moo_markets.warehouse import csv_stream
+from moo_markets.warehouse import bulk, csv_stream
 from moo_markets.warehouse.replace import revising
 from moo_markets.warehouse.schema import DATASET_TABLES, bulk_files
 
@@ -57,8 +59,9 @@ def month_errors(key: str, month: dt.date) -> Iterator[None]:
         raise BulkFileError(key, f"{exc.detail}; {suffix}") from None
     except (ConversionError, csv_stream.CsvFormatError, UnicodeDecodeError, ValueError) as exc:
         raise BulkFileError(key, f"{exc}; {suffix}") from None
-    except sa.exc.DBAPIError as exc:
-        detail = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+    except (sa.exc.DBAPIError, pg_errors.Error) as exc:
+        orig = getattr(exc, "orig", None) or exc
+        detail = str(orig).splitlines()[0]
         raise BulkFileError(key, f"rows refused by the database ({detail}); {suffix}") from None
 
 
@@ -90,6 +93,7 @@ def load_month(
     nested = frozenset(f.source.split(".")[0] for f in spec.columns if "." in f.source)
     nested |= frozenset(f.source for f in spec.columns if f.type is JSON)
     to_records = convert or spec.records
+    write = copy_records if connection.dialect.name == "postgresql" else insert_records
     written = 0
     with month_errors(key, first):
         with revising(connection, table, table.c[column].between(first, last)) as target:
@@ -103,11 +107,43 @@ def load_month(
                 outside = [r[column] for r in records if not first <= r[column] <= last]
                 if outside:
                     raise BulkFileError(key, f"a row dated {outside[0]} lies outside {first:%Y-%m}")
-                connection.execute(sa.insert(target.table), records)
+                write(connection, target.table, records)
                 if on_batch is not None:
                     on_batch(connection, target.table, records)
                 written += len(records)
     return written
+
+
+def insert_records(connection: sa.Connection, table: sa.Table, records: Records) -> None:
+    """SQLite: one batched INSERT (executemany) of the records."""
+    if records:
+        connection.execute(sa.insert(table), records)
+
+
+def copy_records(connection: sa.Connection, table: sa.Table, records: Records) -> None:
+    """PostgreSQL: the records through ``COPY`` (:func:`bulk.copy_rows`, the transaction's
+    own connection), stored exactly as :func:`insert_records` would store them: each value
+    goes through its column type's bind processing for this dialect, as SQLAlchemy's INSERT
+    does (JSON serialized by the engine's serializer, ``None`` in a JSON column as that
+    INSERT would write it), then psycopg's COPY dumpers (Decimal, date, text; ``""`` stays
+    ``""``, ``None`` is NULL)."""
+    if not records:
+        return
+    names = records[0].keys()
+    columns = [c for c in table.columns if c.key in names]
+    if len(columns) != len(names):
+        unknown = sorted(set(names) - {c.key for c in columns})
+        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    dialect = connection.dialect
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    keys = [c.key for c in columns]
+    if any(processors):
+        pairs = list(zip(keys, processors, strict=True))
+        values = [[p(r[k]) if p else r[k] for k, p in pairs] for r in records]
+    else:
+        values = [[r[k] for k in keys] for r in records]
+    rows = bulk.Rows(tuple(c.name for c in columns), len(values), values=values)
+    bulk.copy_rows(connection, table.name, rows)
 
 
 def record_file(

@@ -1,0 +1,131 @@
+"""On PostgreSQL a month from a bulk file is written through COPY (``warehouse.bulk.copy_rows``),
+storing exactly what the REST path's INSERT stores, down to the JSON text; a row the database
+refuses (a duplicate key inside the file) fails the month cleanly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from support.jquants_sim import SIM_API_KEY
+
+from moo_markets.datasets.registry import find
+from moo_markets.ingest import store as ingest_store
+from moo_markets.jquants import BulkFileError, ClientSettings, JQuantsClient
+from moo_markets.jquants.pacing import Pacer
+from moo_markets.warehouse import bulk, get_engine
+from moo_markets.warehouse.bulk_files import date_column, load_file, load_month
+from moo_markets.warehouse.schema import DATASET_TABLES
+
+MONTH = dt.date(2026, 10, 1)
+LAST = dt.date(2026, 10, 31)
+
+
+@pytest.fixture(scope="module")
+def premium_sim():
+    from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
+
+    config = SimulatorConfig(
+        api_key=SIM_API_KEY, seed=42, plan="premium", rate_limit_per_minute=None
+    )
+    with JQuantsSimulator(config, port=0) as sim:
+        yield sim
+
+
+def client(sim) -> JQuantsClient:
+    settings = ClientSettings(base_url=sim.base_url, requests_per_minute=60_000, max_attempts=2)
+    return JQuantsClient(SIM_API_KEY, settings, pacer=Pacer(60_000))
+
+
+def month_file(c: JQuantsClient, path: str):
+    (file,) = [f for f in c.bulk_list(path, "2026-10", "2026-10") if f.month == MONTH]
+    return file
+
+
+def rest_records(sim, spec) -> list[dict]:
+    records = []
+    for day in sim.dataset.business_days(MONTH, LAST):
+        params = spec.query(day.isoformat()).params if spec.partitioned else {}
+        params = params or {"date": day.isoformat()}
+        records += spec.records(sim.rows(spec.path, params, "premium"))
+    return records
+
+
+def stored_as_text(url: str, spec) -> list[tuple]:
+    """The month's rows with every value as PostgreSQL prints it (JSON as its stored text)."""
+    table = DATASET_TABLES[spec.name]
+    with get_engine(url).connect() as connection:
+        rows = connection.execute(
+            sa.select(*(sa.cast(c, sa.Text) for c in table.columns))
+            .where(table.c[date_column(spec)].between(MONTH, LAST))
+            .order_by(*(table.c[k] for k in spec.key_columns))
+        )
+        return [tuple(r) for r in rows]
+
+
+@pytest.fixture
+def copies(monkeypatch) -> list[tuple[str, int]]:
+    """Every ``bulk.copy_rows`` call (table, rows), still writing through the real COPY."""
+    calls: list[tuple[str, int]] = []
+    real = bulk.copy_rows
+
+    def recording(connection, table, rows):
+        calls.append((table, rows.count))
+        return real(connection, table, rows)
+
+    monkeypatch.setattr(bulk, "copy_rows", recording)
+    return calls
+
+
+@pytest.mark.parametrize("name", ["fins_details", "fins_summary", "dividends"])
+def test_a_month_is_copied_and_stored_as_the_rest_insert_stores_it(
+    premium_sim, postgres_database, copies, name
+) -> None:
+    spec = find(name)
+    assert spec is not None and spec.bulk
+    expected = rest_records(premium_sim, spec)
+    assert expected
+    kinds = {type(v) for r in expected for v in r.values()}
+    assert {dt.date, str} <= kinds
+    assert (dict in kinds) if name == "fins_details" else (Decimal in kinds)
+    with client(premium_sim) as c:
+        rows = load_file(get_engine(postgres_database), c, spec, month_file(c, spec.path))
+    assert rows == len(expected)
+    table = DATASET_TABLES[spec.name].name
+    assert copies and {t for t, _ in copies} == {table}
+    assert sum(n for _, n in copies) == rows
+    copied = stored_as_text(postgres_database, spec)
+    with get_engine(postgres_database).begin() as connection:  # the REST path's write
+        connection.execute(sa.delete(DATASET_TABLES[spec.name]))
+        ingest_store.upsert(connection, spec, expected)
+    assert copied == stored_as_text(postgres_database, spec)
+
+
+def test_a_duplicate_key_in_the_file_fails_the_month_cleanly(
+    premium_sim, postgres_database, copies
+) -> None:
+    spec = find("valuation")
+    engine = get_engine(postgres_database)
+    with client(premium_sim) as c:
+        file = month_file(c, spec.path)
+        downloader = c.bulk_downloader()
+        try:
+            content = b"".join(downloader.chunks(file))
+        finally:
+            downloader.close()
+    header, first_row, *_ = content.split(b"\n", 2)
+    doubled = content.rstrip(b"\n") + b"\n" + first_row + b"\n"
+    for attempt in ("first load", "reload into staging"):
+        before = stored_as_text(postgres_database, spec)
+        with pytest.raises(BulkFileError, match=f"{file.key}.*refused by the database.*nothing"):
+            with engine.begin() as connection:
+                load_month(connection, spec, file.key, [doubled], MONTH, LAST)
+        assert copies, "the rows went through COPY"
+        assert stored_as_text(postgres_database, spec) == before, attempt
+        if attempt == "first load":
+            assert before == []
+            with engine.begin() as connection:
+                load_month(connection, spec, file.key, [content], MONTH, LAST)
+            assert stored_as_text(postgres_database, spec)
