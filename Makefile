@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 
-.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets bench-read bench-history clean
+.PHONY: install dev test test-fast lint bench-pacing bench-backfill bench-ingest bench-api bench-api-health bench-cron-apply bench-datasets bench-read bench-history bench-bulk-month clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ bench-read: install
 ## Five years of daily bars from bulk files into PostgreSQL at the Light plan (heavy, minutes).
 bench-history: install
 	$(BIN)/python bench/history.py
+
+## One month of a declared dataset from its bulk file into PostgreSQL: COPY against INSERT.
+bench-bulk-month: install
+	MOO_MARKETS_BENCH_POSTGRES_URL=$${MOO_MARKETS_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/python bench/bulk_month.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
