@@ -260,8 +260,10 @@ def ingest_days(
         run.close()
 
 
-EARLY_PREFETCH = 32
-"""Most days :meth:`RestDays.start` fetches ahead of the writer (~1 MB each once prepared)."""
+EARLY_PREFETCH = 12
+"""Most days :meth:`RestDays.start` fetches ahead of the writer (several MB each while
+parsed). Enough to keep the pacer busy while the months are written; at 32 a five-year
+Premium backfill peaked at 398 MB (12: 363 MB, same wall time; `bench/history.py`)."""
 
 
 class RestDays:
