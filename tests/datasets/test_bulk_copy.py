@@ -9,48 +9,14 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from support.jquants_sim import SIM_API_KEY
+from support.bulk_month import LAST, MONTH, client, month_file, rest_records
 
 from moo_markets.datasets.registry import find
 from moo_markets.ingest import store as ingest_store
-from moo_markets.jquants import BulkFileError, ClientSettings, JQuantsClient
-from moo_markets.jquants.pacing import Pacer
+from moo_markets.jquants import BulkFileError
 from moo_markets.warehouse import bulk, get_engine
 from moo_markets.warehouse.bulk_files import date_column, load_file, load_month
 from moo_markets.warehouse.schema import DATASET_TABLES
-
-MONTH = dt.date(2026, 10, 1)
-LAST = dt.date(2026, 10, 31)
-
-
-@pytest.fixture(scope="module")
-def premium_sim():
-    from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
-
-    config = SimulatorConfig(
-        api_key=SIM_API_KEY, seed=42, plan="premium", rate_limit_per_minute=None
-    )
-    with JQuantsSimulator(config, port=0) as sim:
-        yield sim
-
-
-def client(sim) -> JQuantsClient:
-    settings = ClientSettings(base_url=sim.base_url, requests_per_minute=60_000, max_attempts=2)
-    return JQuantsClient(SIM_API_KEY, settings, pacer=Pacer(60_000))
-
-
-def month_file(c: JQuantsClient, path: str):
-    (file,) = [f for f in c.bulk_list(path, "2026-10", "2026-10") if f.month == MONTH]
-    return file
-
-
-def rest_records(sim, spec) -> list[dict]:
-    records = []
-    for day in sim.dataset.business_days(MONTH, LAST):
-        params = spec.query(day.isoformat()).params if spec.partitioned else {}
-        params = params or {"date": day.isoformat()}
-        records += spec.records(sim.rows(spec.path, params, "premium"))
-    return records
 
 
 def stored_as_text(url: str, spec) -> list[tuple]:

@@ -2,53 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import sqlalchemy as sa
-from support.jquants_sim import SIM_API_KEY
+from support.bulk_month import LAST, MONTH, client, month_file, rest_records
 
 from moo_markets.datasets.registry import find
 from moo_markets.ingest import store as ingest_store
-from moo_markets.jquants import BulkFileError, ClientSettings, JQuantsClient
-from moo_markets.jquants.pacing import Pacer
+from moo_markets.jquants import BulkFileError
 from moo_markets.warehouse import get_engine
 from moo_markets.warehouse.bulk_files import date_column, load_file
 from moo_markets.warehouse.schema import DATASET_TABLES, bulk_files
-
-MONTH = dt.date(2026, 10, 1)
-LAST = dt.date(2026, 10, 31)
-
-
-@pytest.fixture(scope="module")
-def premium_sim():
-    from moo_markets.jquants_sim import JQuantsSimulator, SimulatorConfig
-
-    config = SimulatorConfig(
-        api_key=SIM_API_KEY, seed=42, plan="premium", rate_limit_per_minute=None
-    )
-    with JQuantsSimulator(config, port=0) as sim:
-        yield sim
-
-
-def client(sim) -> JQuantsClient:
-    settings = ClientSettings(base_url=sim.base_url, requests_per_minute=60_000, max_attempts=2)
-    return JQuantsClient(SIM_API_KEY, settings, pacer=Pacer(60_000))
-
-
-def month_file(c: JQuantsClient, path: str):
-    (file,) = [f for f in c.bulk_list(path, "2026-10", "2026-10") if f.month == MONTH]
-    return file
-
-
-def rest_rows(sim, spec) -> list[dict]:
-    """The month as the REST path stores it: the spec's conversion of each day's answer."""
-    records = []
-    for day in sim.dataset.business_days(MONTH, LAST):
-        params = spec.query(day.isoformat()).params if spec.partitioned else {}
-        params = params or {"date": day.isoformat()}
-        records += spec.records(sim.rows(spec.path, params, "premium"))
-    return records
 
 
 def stored(url: str, spec) -> list[dict]:
@@ -67,7 +30,7 @@ def by_key(spec, records: list[dict]) -> list[dict]:
 def test_a_month_from_its_file_equals_rest(premium_sim, warehouse_url, name) -> None:
     spec = find(name)
     assert spec is not None and spec.bulk
-    expected = rest_rows(premium_sim, spec)
+    expected = rest_records(premium_sim, spec)
     assert expected
     with client(premium_sim) as c:
         rows = load_file(get_engine(warehouse_url), c, spec, month_file(c, spec.path), "run-1")
