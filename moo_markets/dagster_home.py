@@ -32,10 +32,16 @@ def initialise_storage(home: Path) -> None:
     """
     import dagster as dg
 
-    # Dagster's SQLite storages log their Alembic bookkeeping at INFO when opened.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Dagster's SQLite storages log their Alembic bookkeeping at INFO when created: a
+    # healthy start prints nothing of it (the caller's own level is given back after).
+    alembic = logging.getLogger("alembic")
+    level = alembic.level
+    alembic.setLevel(logging.WARNING)
     home.mkdir(parents=True, exist_ok=True)
-    with open(home / LOCK_FILE, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        with dg.DagsterInstance.from_config(str(home)):
-            pass
+    try:
+        with open(home / LOCK_FILE, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            with dg.DagsterInstance.from_config(str(home)):
+                pass
+    finally:
+        alembic.setLevel(level)

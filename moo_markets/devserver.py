@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import secrets
 import signal
@@ -171,6 +172,9 @@ def prepare_instance(home: Path) -> None:
     from moo_markets.dagster_home import initialise_storage
     from moo_markets.jquants_pool import JQUANTS_POOL
 
+    # Every open of a SQLite instance logs Alembic bookkeeping at INFO (this process opens
+    # it again to end runs at shutdown): quiet here for good.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     initialise_storage(home)
     os.environ["DAGSTER_HOME"] = str(home)
     with dg.DagsterInstance.get() as instance:
