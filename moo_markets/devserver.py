@@ -159,15 +159,23 @@ def dev_environment(args: argparse.Namespace, root: Path) -> tuple[dict[str, str
     return env, use_simulator
 
 
-def limit_jquants_pool(home: Path) -> None:
-    """One J-Quants run at a time from the queue's very first pass (see jquants_pool.py)."""
+def prepare_instance(home: Path) -> None:
+    """Create the instance's storage in this one process, then limit the jquants pool.
+
+    Before any child starts: webserver, daemon and code server all open the instance, and
+    on a fresh home they would each create and stamp the SQLite storage at once
+    (:mod:`moo_markets.dagster_home`). The pool limit makes one J-Quants run at a time hold
+    from the queue's very first pass (see jquants_pool.py).
+    """
     import dagster as dg
 
-    # Dagster's SQLite storages log their Alembic bookkeeping at INFO when opened.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
+    from moo_markets.dagster_home import initialise_storage
     from moo_markets.jquants_pool import JQUANTS_POOL
 
+    # Every open of a SQLite instance logs Alembic bookkeeping at INFO (this process opens
+    # it again to end runs at shutdown): quiet here for good.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    initialise_storage(home)
     os.environ["DAGSTER_HOME"] = str(home)
     with dg.DagsterInstance.get() as instance:
         instance.event_log_storage.set_concurrency_slots(JQUANTS_POOL, 1)
@@ -244,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
             "moo_markets is serving OFFLINE SAMPLE DATA, not real market data. ***",
             flush=True,
         )
-    limit_jquants_pool(home)
+    prepare_instance(home)
     banner = (
         f"Dagster UI: {env['MOO_MARKETS_DAGSTER_URL']}   "
         f"REST API: http://{args.host}:{args.api_port}/api   DAGSTER_HOME={home}"

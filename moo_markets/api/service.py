@@ -285,8 +285,12 @@ class SchedulerService:
                 day = dt.date.fromisoformat(key)
             except ValueError:
                 raise InvalidInput(f"{field}: {key!r} is not a date (YYYY-MM-DD)") from None
-            if not window.contains(day):
-                raise InvalidInput(f"{field}: {key!r} is outside {window.describe()}")
+            # The partition's days, as the asset's gate sees them (a week: Monday..Sunday).
+            first, last = job.spec.partition_days(key) if job.spec else (day, day)
+            assert first is not None and last is not None  # partitioned
+            if not window.holds(first, last):
+                days = f" (days {first} to {last})" if first != last else ""
+                raise InvalidInput(f"{field}: {key!r}{days} is outside {window.describe()}")
         if start > end:
             raise InvalidInput(f"end: {end!r} is before start {start!r}")
 

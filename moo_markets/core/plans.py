@@ -62,6 +62,14 @@ class Window:
     def contains(self, day: dt.date) -> bool:
         return self.first <= day and (self.last is None or day <= self.last)
 
+    def holds(self, first: dt.date, last: dt.date) -> bool:
+        """Whether a partition covering ``first``..``last`` may be run: when any of its days
+        lies in the window. J-Quants clips a ``from``/``to`` range to the window, so a week
+        that began before the window's first day is fetched for its days inside it; a
+        one-day partition is simply inside or not. The one rule of the dataset assets
+        (``ingest/partition.outside_window``) and the REST API's range run."""
+        return last >= self.first and (self.last is None or first <= self.last)
+
     def describe(self) -> str:
         last = self.last.isoformat() if self.last else "today"
         delay = " (the Free plan's data are 12 weeks old)" if self.plan == "free" else ""

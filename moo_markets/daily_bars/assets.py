@@ -189,7 +189,7 @@ def daily_bars(
     )
     yield from checked.results()
     with warehouse.begin() as connection:
-        yield freshness.daily_bars_fresh_result(connection)
+        yield freshness.daily_bars_fresh_result(connection, plan)
     if not_requested:  # the days inside the window are stored; the others fail, saying why
         raise dg.Failure(not_requested, allow_retries=False)
 

@@ -80,12 +80,10 @@ def unavailable(spec: DatasetSpec, plan: str) -> dg.Failure | None:
 
 def outside_window(spec: DatasetSpec, window: Window, query: Query) -> bool:
     """Whether the partition of ``query`` lies outside the plan's history window (a weekly
-    partition counts as inside when any of its days is)."""
+    partition counts as inside when any of its days is: :meth:`Window.holds`)."""
     if query.first is None or query.last is None:
         return False
-    overlaps = query.last >= window.first and (window.last is None or query.first <= window.last)
-    inside = overlaps if spec.partitioning is Partitioning.WEEKLY else window.contains(query.first)
-    return not inside
+    return not window.holds(query.first, query.last)
 
 
 def check_plan(spec: DatasetSpec, plan: str, query: Query, key: str | None) -> None:

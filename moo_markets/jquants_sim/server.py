@@ -32,7 +32,7 @@ import threading
 import time
 import zlib
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -357,8 +357,12 @@ class JQuantsSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         dataset: Dataset | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
+        # The rate limiter's time: tests of the window and the lock-out move it themselves,
+        # so a slow (loaded) machine cannot slide the window between two requests.
+        self._clock = clock
         self.host = host
         self.port = port
         if dataset is None:
@@ -611,7 +615,7 @@ class JQuantsSimulator:
         plan = self._plan(api_key)
         if plan is None:
             return _Reply(403, {"message": MSG_INVALID_KEY})
-        if not self._limiter.admit(api_key or "", cfg.rate_limit(plan), time.monotonic()):
+        if not self._limiter.admit(api_key or "", cfg.rate_limit(plan), self._clock()):
             return _Reply(429, {"message": MSG_RATE_LIMIT})
         fault = self._faults.next()
         truncate = False

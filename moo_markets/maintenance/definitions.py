@@ -13,7 +13,7 @@ import datetime as dt
 import dagster as dg
 
 from moo_markets.core.catalog import TIMEZONE
-from moo_markets.core.settings import Settings
+from moo_markets.core.settings import Settings, load_settings
 from moo_markets.maintenance import freshness
 from moo_markets.maintenance.retention import apply_retention
 from moo_markets.maintenance.stuck import end_stuck_run, find_stuck_runs
@@ -56,7 +56,8 @@ def evaluate_freshness(context: dg.OpExecutionContext, warehouse: WarehouseResou
     # daily_bars_fresh is a check spec of the daily_bars asset (see freshness.py): logged
     # here as an evaluation event, it is evaluated without materializing anything.
     with warehouse.begin() as connection:
-        for evaluation in freshness.evaluations(connection):
+        # The plan as the J-Quants runs read it (JQUANTS_PLAN, at run time).
+        for evaluation in freshness.evaluations(connection, load_settings().jquants_plan):
             context.log_event(evaluation)
 
 

@@ -23,7 +23,7 @@ from support.fake_dagster import FakeDagster
 from moo_markets.api import create_app
 from moo_markets.core.catalog import DAILY_BARS, JOB_TYPE_TAG, JOBS, LISTED_COMPANIES, find
 from moo_markets.core.settings import Settings
-from moo_markets.core.time import now_jst
+from moo_markets.core.time import JST, now_jst
 
 TOKEN = "s3cret-token-for-tests"
 
@@ -350,6 +350,41 @@ def test_a_range_outside_the_plans_window_is_422(client, fake):
     )
     assert_error(response, 422, "start:", "outside the free plan")
     assert "Launch" not in fake.operations
+
+
+def test_a_weekly_range_may_start_with_the_week_the_window_begins_in(fake, monkeypatch):
+    """Light on 2026-11-26 covers 2021-11-26 (a Friday) onwards. The week of Monday
+    2021-11-22 reaches into the window: the asset's gate runs it (J-Quants clips from/to to
+    the window), so the API must launch it too; the week before lies wholly outside and both
+    refuse it. The API and the asset apply the same rule (Window.holds) to the same days."""
+    from moo_markets.api import service
+    from moo_markets.core import plans
+    from moo_markets.ingest.partition import outside_window
+
+    today = dt.date(2026, 11, 26)
+    monkeypatch.setattr(service, "now_jst", lambda: dt.datetime(2026, 11, 26, 12, tzinfo=JST))
+    job = find("investor_types")
+    weeks = ["2021-11-15", "2021-11-22", "2021-11-29"]
+    fake.partitions[job.job_name] = weeks
+    window = plans.history_window("light", today)
+    assert window.first == dt.date(2021, 11, 26)
+    gate_refuses = [outside_window(job.spec, window, job.spec.query(week)) for week in weeks]
+    assert gate_refuses == [True, False, False]
+
+    with make_client(fake, jquants_plan="light") as light:
+        answers = [
+            light.post(f"/api/scheduler/jobs/{job.id}/run", json={"start": week, "end": weeks[-1]})
+            for week in weeks
+        ]
+    api_refuses = [answer.status_code == 422 for answer in answers]
+    assert api_refuses == gate_refuses, [answer.text for answer in answers]
+    assert_error(answers[0], 422, "start: '2021-11-15' (days 2021-11-15 to 2021-11-21)",
+                 "outside the light plan")  # fmt: skip
+    straddling = answers[1].json()["data"]
+    assert answers[1].status_code == 202 and straddling["partition"] == "2021-11-22...2021-11-29"
+    tags = {t["key"]: t["value"] for t in fake.runs[straddling["run_id"]]["tags"]}
+    assert tags["dagster/asset_partition_range_start"] == "2021-11-22"
+    assert answers[2].status_code == 202 and len(fake.runs) == 2
 
 
 def test_openapi_documents_the_range(client):

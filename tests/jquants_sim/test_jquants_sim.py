@@ -69,11 +69,11 @@ def make_sim(dataset):
     """A simulator with its own settings; shares the module's dataset unless given one."""
     started: list[JQuantsSimulator] = []
 
-    def make(dataset_=None, **settings) -> JQuantsSimulator:
+    def make(dataset_=None, clock=time.monotonic, **settings) -> JQuantsSimulator:
         settings.setdefault("today", TODAY)
         settings.setdefault("rate_limit_per_minute", None)
         simulator = JQuantsSimulator(
-            SimulatorConfig(api_key=KEY, **settings), dataset=dataset_ or dataset
+            SimulatorConfig(api_key=KEY, **settings), dataset=dataset_ or dataset, clock=clock
         )
         started.append(simulator.start())
         return simulator
@@ -448,8 +448,22 @@ def test_split_moves_adjusted_history(make_sim, http):
 # -- rate limits and faults ----------------------------------------------------------------
 
 
+class Clock:
+    """The rate limiter's time, moved by the test: how long each HTTP request takes on a
+    loaded machine then never decides which window a request falls in."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_rate_limit_then_lockout(make_sim, http):
-    limited = make_sim(rate_limit_per_minute=3, rate_window_seconds=1.0, lockout_seconds=1.5)
+    clock = Clock()
+    limited = make_sim(
+        clock=clock, rate_limit_per_minute=3, rate_window_seconds=1.0, lockout_seconds=1.5
+    )
     statuses = [
         get(http, limited, CALENDAR, **{"from": "2026-01-01"}).status_code for _ in range(4)
     ]
@@ -459,17 +473,28 @@ def test_rate_limit_then_lockout(make_sim, http):
     assert "Retry-After" not in refused.headers
     # Keep hammering: more than `limit` rejections inside one window lock the key out ...
     assert [get(http, limited, CALENDAR).status_code for _ in range(2)] == [429, 429]
-    time.sleep(1.1)  # ... so even after the window has passed, every request is refused ...
+    clock.now += 1.1  # ... so even after the window has passed, every request is refused ...
     assert get(http, limited, CALENDAR).status_code == 429
-    time.sleep(0.6)  # ... until the lock-out ends.
+    clock.now += 0.39  # ... until the lock-out ends (1.5 s after the last rejection) ...
+    assert get(http, limited, CALENDAR).status_code == 429
+    clock.now += 0.02
     assert get(http, limited, CALENDAR).status_code == 200
-    assert limited.stats.by_status == {200: 4, 429: 5}
+    assert limited.stats.by_status == {200: 4, 429: 6}
 
 
 def test_sliding_window_without_lockout(make_sim, http):
-    limited = make_sim(rate_limit_per_minute=2, rate_window_seconds=0.5, lockout_seconds=60)
-    assert [get(http, limited, CALENDAR).status_code for _ in range(3)] == [200, 200, 429]
-    time.sleep(0.55)
+    clock = Clock()
+    limited = make_sim(
+        clock=clock, rate_limit_per_minute=2, rate_window_seconds=0.5, lockout_seconds=60
+    )
+    assert get(http, limited, CALENDAR).status_code == 200
+    clock.now += 0.3
+    assert [get(http, limited, CALENDAR).status_code for _ in range(2)] == [200, 429]
+    # One rejection is not "more than the limit": no lock-out. The window slides: 0.5 s
+    # after the first request one slot is free again, the second's not yet.
+    clock.now += 0.2
+    assert [get(http, limited, CALENDAR).status_code for _ in range(2)] == [200, 429]
+    clock.now += 0.3
     assert get(http, limited, CALENDAR).status_code == 200
 
 

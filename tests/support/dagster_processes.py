@@ -165,10 +165,15 @@ class DagsterProcesses:
 
     def start(self, timeout: float = 120.0) -> DagsterProcesses:
         """Start every process; if they don't come up, stop whatever did start."""
+        from moo_markets.dagster_home import initialise_storage
+
         try:
+            # Before anything else opens the instance: the concurrency CLI and the code
+            # server would otherwise create a fresh home's storage at once.
+            initialise_storage(self.home)
             limiting = None if self.pool_limited else limit_jquants_pool(self.env)
             if self.code_server_port:
-                self.start_code_server()  # it never touches the instance's storage
+                self.start_code_server()
             if limiting is not None:
                 output, _ = limiting.communicate(timeout=120)
                 if limiting.returncode:
