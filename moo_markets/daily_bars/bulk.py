@@ -48,9 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from psycopg import errors as pg_errors
 
-from moo_markets.core.time import month_bounds
 from moo_markets.daily_bars import rows, store
 from moo_markets.daily_bars.ingest import PREVIEW_ROWS, DayResult
 from moo_markets.daily_bars.partitions import whole_months
@@ -59,9 +57,10 @@ from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient, JQuantsR
 from moo_markets.jquants import bulk as jquants_bulk
 from moo_markets.warehouse import bulk as bulk_writer
 from moo_markets.warehouse import csv_stream
-from moo_markets.warehouse.bulk_files import record_file
+from moo_markets.warehouse.bulk_files import month_errors, record_file
+from moo_markets.warehouse.bulk_files import plan_months as bulk_files_plan
 from moo_markets.warehouse.replace import revising
-from moo_markets.warehouse.schema import BAR_COLUMNS, bulk_files, daily_bars
+from moo_markets.warehouse.schema import BAR_COLUMNS, daily_bars
 
 ENDPOINT = SPEC.path
 QUEUE_CHUNKS = 16
@@ -96,45 +95,19 @@ class Month:
 def plan_months(
     client: JQuantsClient, days: Sequence[dt.date], engine: sa.Engine, reload_unchanged: bool
 ) -> list[Month]:
-    """The run's whole months that monthly bulk files cover (one ``/bulk/list`` request;
-    none when the run holds no whole month)."""
-    months = whole_months(days)
-    if not months:
-        return []
-    files = client.bulk_list(ENDPOINT, f"{months[0]:%Y-%m}", f"{months[-1]:%Y-%m}")
-    by_month = {f.month: f for f in files if f.month is not None}
-    wanted = set(days)
-    planned = [
-        Month(
-            by_month[m], *month_bounds(m), tuple(sorted(d for d in wanted if d.replace(day=1) == m))
-        )
-        for m in months
-        if m in by_month
+    """The run's whole months that monthly bulk files cover, with their days
+    (:func:`warehouse.bulk_files.plan_months`: one ``/bulk/list`` request, none when the run
+    holds no whole month; an unchanged file is not downloaded again)."""
+    planned = bulk_files_plan(
+        client, ENDPOINT, daily_bars, "date", whole_months(days), engine, reload_unchanged
+    )
+    by_month: dict[dt.date, list[dt.date]] = {}
+    for day in sorted(days):
+        by_month.setdefault(day.replace(day=1), []).append(day)
+    return [
+        Month(m.file, m.first, m.last, tuple(by_month[month]), m.unchanged_rows)
+        for month, m in planned.items()
     ]
-    if reload_unchanged or not planned:
-        return planned
-    with engine.connect() as connection:
-        loaded = {
-            key: (modified, count)
-            for key, modified, count in connection.execute(
-                sa.select(bulk_files.c.key, bulk_files.c.last_modified, bulk_files.c.rows).where(
-                    bulk_files.c.key.in_([m.file.key for m in planned])
-                )
-            )
-        }
-        out = []
-        for month in planned:
-            known = loaded.get(month.file.key)
-            if known is not None and known[0] == month.file.last_modified:
-                stored = connection.execute(
-                    sa.select(sa.func.count())
-                    .select_from(daily_bars)
-                    .where(daily_bars.c.date.between(month.first, month.last))
-                ).scalar_one()
-                if stored == known[1]:
-                    month = Month(month.file, month.first, month.last, month.days, stored)
-            out.append(month)
-    return out
 
 
 # ---- the producers: URLs, then downloads, ahead of the writer ------------------------------
@@ -501,7 +474,7 @@ class BulkMonths:
                 summary = _summarize(connection, daily_bars, month.first, month.last)
             write_seconds = 0.0
         else:
-            try:
+            with month_errors(key, month.first):
                 with self.engine.begin() as connection:
                     scope = daily_bars.c.date.between(month.first, month.last)
                     with revising(connection, daily_bars, scope) as target:
@@ -525,18 +498,6 @@ class BulkMonths:
                         written,
                         self.run_id,
                     )
-            except BulkFileError:
-                raise
-            except (rows.BarDataError, csv_stream.CsvFormatError, UnicodeDecodeError) as exc:
-                raise BulkFileError(
-                    key, f"{exc}; nothing of {month.first:%Y-%m} was written"
-                ) from None
-            except (sa.exc.DBAPIError, pg_errors.Error) as exc:
-                detail = str(getattr(exc, "orig", exc)).splitlines()[0]
-                raise BulkFileError(
-                    key,
-                    f"rows refused by the database ({detail}); nothing of {month.first:%Y-%m} was written",
-                ) from None
             write_seconds = time.monotonic() - started
         yield from self._results(
             month,
