@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -128,11 +128,40 @@ def copy_stream(
         return cursor.rowcount
 
 
-def _number(text: str) -> int | float:
+def number(text: str) -> int | float:
     """A JSON number's text as JSON decoding gives it: ``5`` -> 5, ``5.0``/``1e3`` -> float."""
     if text.lstrip("-").isdigit():
         return int(text)
     return float(text)
+
+
+Shaper = Callable[[Sequence[str]], dict[str, Any]]
+
+
+def shaper(fields: Sequence[str], numeric: frozenset[str], keep_empty: frozenset[str]) -> Shaper:
+    """A row's cells (strings, ``""`` when empty) as a REST-shaped mapping: ``numeric``
+    fields as ``int``/``float`` (a quoted number in a numeric field, as ``/fins/*`` sends,
+    is parsed the same way the spec parses the REST string; a cell that is no number stays
+    text, left for the row validation to refuse with context), an empty cell as None
+    except in ``keep_empty`` fields (text keys, where J-Quants' ``""`` is a value)."""
+    converters = [(i, name, name in numeric, name in keep_empty) for i, name in enumerate(fields)]
+
+    def shape(cells: Sequence[str]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for i, name, is_number, keep in converters:
+            text = cells[i]
+            if text == "":
+                row[name] = "" if keep else None
+            elif is_number:
+                try:
+                    row[name] = number(text)
+                except ValueError:
+                    row[name] = text
+            else:
+                row[name] = text
+        return row
+
+    return shape
 
 
 def records(
@@ -142,36 +171,19 @@ def records(
     keep_empty: frozenset[str] = frozenset(),
     batch: int = BATCH,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Rows as REST-shaped dicts, ``batch`` at a time.
-
-    ``numeric`` fields become ``int``/``float`` (a quoted number in a numeric field, as
-    ``/fins/*`` sends, is parsed the same way the spec parses the REST string); an empty
-    cell becomes None, except in ``keep_empty`` fields (text keys, where J-Quants' ``""`` is
-    a value). Python 3.11's csv cannot tell ``""`` from an empty cell elsewhere; the REST
-    path stores both as NULL in every non-key column of a spec, so nothing differs.
-    """
+    """Rows as REST-shaped dicts (:func:`shaper`), ``batch`` at a time. Python 3.11's csv
+    cannot tell ``""`` from an empty cell; the REST path stores both as NULL in every
+    non-key column of a spec, so nothing differs."""
     width = len(fields)
-    converters = [(i, name in numeric, name in keep_empty) for i, name in enumerate(fields)]
+    shape = shaper(fields, numeric, keep_empty)
     lines = (line for block in blocks for line in block.decode("utf-8").splitlines(True))
     out: list[dict[str, Any]] = []
-    for number, cells in enumerate(csv.reader(lines), start=2):
+    for line_number, cells in enumerate(csv.reader(lines), start=2):
         if len(cells) != width:
             if not cells:
                 continue
-            raise CsvFormatError(f"line {number} has {len(cells)} cells, the header {width}")
-        row: dict[str, Any] = {}
-        for i, is_number, keep in converters:
-            text = cells[i]
-            if text == "":
-                row[fields[i]] = "" if keep else None
-            elif is_number:
-                try:
-                    row[fields[i]] = _number(text)
-                except ValueError:
-                    row[fields[i]] = text  # left for the row validation to refuse, with context
-            else:
-                row[fields[i]] = text
-        out.append(row)
+            raise CsvFormatError(f"line {line_number} has {len(cells)} cells, the header {width}")
+        out.append(shape(cells))
         if len(out) >= batch:
             yield out
             out = []
