@@ -37,6 +37,7 @@ Only specs whose every field maps directly (:func:`maps_directly`) come here; th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,6 +51,10 @@ from moo_markets.warehouse import csv_stream
 
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?$"
 INTEGER = r"^-?[0-9]+$"
+NOT_NUMBER_CHAR = r"[^-+0-9.eE]"
+"""Cheaper than :data:`NUMBER` on the fast path: what a numeric cast takes beyond it
+(``NaN``, ``Infinity``, `` 5``, PostgreSQL 16's ``0x1A`` and ``1_000``) holds another
+character."""
 DATE_TEXT = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8})$"
 TIME_TEXT = r"^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"
 EXACT_CHARS = 15
@@ -115,14 +120,14 @@ class _Columns:
         self.key = set(spec.key)
         self.nulls = sorted(spec.null_strings - {""})
 
-    def raw(self, source: str) -> sa.ColumnElement | None:
+    def raw(self, source: str, table: sa.FromClause | None = None) -> sa.ColumnElement | None:
         i = self.index.get(source)
-        return None if i is None else self.staging.c[f"c{i}"]
+        return None if i is None else (table if table is not None else self.staging).c[f"c{i}"]
 
-    def cell(self, f: Field) -> sa.ColumnElement:
+    def cell(self, f: Field, table: sa.FromClause | None = None) -> sa.ColumnElement:
         """The cell as :func:`csv_stream.records` gives it: empty -> NULL, or '' in a text
         key column; NULL when the header lacks the field."""
-        raw = self.raw(f.marker_of or f.source)
+        raw = self.raw(f.marker_of or f.source, table)
         if raw is None:
             return sa.null()
         if f.source in self.key and f.type.python is str:
@@ -140,13 +145,12 @@ class _Columns:
     # -- numbers ----------------------------------------------------------------------------
     @staticmethod
     def number(cell: sa.ColumnElement) -> sa.ColumnElement:
-        """The value the REST path keeps (see the module docstring): exact for integers and
-        short texts, else the double's shortest text."""
+        """The value the REST path keeps (see the module docstring): exact for short texts and
+        integers, else the double's shortest text. CASE tests the cheap length first."""
+        exact = sa.cast(cell, sa.Numeric)
         return sa.case(
-            (
-                sa.or_(cell.regexp_match(INTEGER), sa.func.length(cell) <= EXACT_CHARS),
-                sa.cast(cell, sa.Numeric),
-            ),
+            (sa.func.octet_length(cell) <= EXACT_CHARS, exact),
+            (cell.regexp_match(INTEGER), exact),
             else_=sa.cast(sa.cast(sa.cast(cell, sa.Float(53)), sa.Text), sa.Numeric),
         )
 
@@ -169,26 +173,114 @@ class _Columns:
             (~valid, reason),
         ]
 
-    # -- per field --------------------------------------------------------------------------
-    def value(self, f: Field) -> sa.ColumnElement:
-        """The column's value, for cells the validation passed."""
-        cell = self.cell(f)
+    # -- the fast path: one INSERT ... SELECT ----------------------------------------------
+    def typed(self, f: Field) -> sa.ColumnElement:
+        """The field's value as PostgreSQL reads it (BIGINT still NUMERIC), NULL when absent
+        (:meth:`cell` and :meth:`absent` in one test of the raw cell). A cell no cast takes
+        raises; one a cast takes too liberally is left out by :meth:`accepted`."""
+        raw = self.raw(f.marker_of or f.source)
+        if raw is None:
+            return sa.null()
         if f.marker_of is not None:
-            return sa.case((cell.in_(sorted(f.markers)), cell), else_=sa.null())
+            return sa.case((raw.in_(sorted(f.markers)), raw), else_=sa.null())
         python = f.type.python
+        if python is str and f.source in self.key:
+            return sa.func.coalesce(raw, "")
         if python is str:
-            converted = cell
-        elif python is Decimal:
-            converted = self.number(cell)
-        elif python is int:
-            converted = sa.cast(self.number(cell), sa.BigInteger)
+            converted = raw
+        elif python in (Decimal, int):
+            converted = self.number(raw)
         elif python is dt.date:
-            converted = _date(cell)
+            converted = sa.cast(raw, sa.Date)
         elif python is dt.time:
-            converted = sa.cast(cell, sa.Time)
+            converted = sa.cast(raw, sa.Time)
         else:  # bool
-            converted = sa.func.lower(cell).in_(["true", "1"])
-        return sa.case((self.absent(f, cell), sa.null()), else_=converted).label(f.column)
+            converted = sa.func.lower(raw).in_(["true", "1"])
+        # NULL IN (...) is NULL, so a NULL cell takes the ELSE, NULL through every cast.
+        return sa.case((raw.in_(["", *self.nulls]), sa.null()), else_=converted)
+
+    def accepted(
+        self, f: Field, value: sa.ColumnElement, raw: sa.ColumnElement
+    ) -> sa.ColumnElement[bool] | None:
+        """Whether a typed ``value`` (and its ``raw`` cell) is what the REST conversion
+        takes: casts accept more than it does (NaN, rounding, other date spellings, leap
+        seconds); None when every value the cast takes is right."""
+        python = f.type.python
+        if f.marker_of is not None or python is str:
+            return None
+        if python is Decimal:
+            numeric = f.type.sql()
+            scale, whole = numeric.scale, numeric.precision - numeric.scale
+            return sa.or_(
+                value.is_(None),
+                sa.and_(
+                    value == sa.func.round(value, scale),
+                    sa.func.abs(value) < _lit(Decimal(10) ** whole),  # also NaN, Infinity
+                ),
+            )
+        if python is int:
+            return sa.or_(
+                value.is_(None),
+                sa.and_(value == sa.func.trunc(value), value.between(*BIGINT_RANGE)),
+            )
+        if python is dt.date:
+            return sa.or_(value.is_(None), raw.regexp_match(DATE_TEXT))
+        if python is dt.time:
+            return sa.or_(value.is_(None), _real_time(raw))
+        return sa.or_(
+            raw.is_(None),
+            raw.in_(["", *self.nulls]),
+            sa.func.lower(raw).in_(["true", "1", "false", "0"]),
+        )
+
+    def numbers_only(self, table: sa.FromClause) -> sa.ColumnElement[bool] | None:
+        """Whether the row's number cells hold nothing but ``[-+0-9.eE]``: one regex over
+        their concatenation instead of one per cell (:data:`NOT_NUMBER_CHAR`)."""
+        plain = all(re.fullmatch(r"[-+0-9.eE]*", n) for n in self.nulls)
+        cells = []
+        for f in self.spec.columns:
+            raw = self.raw(f.source, table)
+            if f.marker_of is None and f.type.python in (Decimal, int) and raw is not None:
+                cells.append(raw if plain else sa.case((raw.in_(self.nulls), ""), else_=raw))
+        if not cells:
+            return None
+        return ~sa.func.concat(*cells).regexp_match(NOT_NUMBER_CHAR)
+
+    def insert(self, target: sa.Table, first: dt.date, last: dt.date, day: str) -> sa.Insert:
+        """``INSERT INTO target SELECT`` the typed values of the rows :meth:`accepted`
+        takes; a row it does not take is left out (the caller compares the counts). The
+        values are computed once, in a subquery ``OFFSET 0`` keeps PostgreSQL from
+        inlining (it would compute them again in each check)."""
+        fields = self.spec.columns
+        labels = [f"v{i}" for i in range(len(fields))]
+        inner = (
+            sa.select(
+                *(self.typed(f).label(labels[i]) for i, f in enumerate(fields)),
+                *(self.raw(s).label(f"c{i}") for s, i in self.index.items() if self.used(s)),
+            )
+            .select_from(self.staging)
+            .offset(0)
+            .subquery("typed")
+        )
+        checks = []
+        values = []
+        for i, f in enumerate(fields):
+            value = inner.c[labels[i]]
+            raw = self.raw(f.source, inner)
+            check = self.accepted(f, value, raw) if raw is not None else None
+            if check is not None:
+                checks.append(check)
+            if f.column == day:
+                checks.append(value.between(first, last))
+            values.append(sa.cast(value, sa.BigInteger) if f.type.python is int else value)
+        numbers_only = self.numbers_only(inner)
+        if numbers_only is not None:
+            checks.append(numbers_only)
+        select = sa.select(*values).where(*checks)
+        return sa.insert(target).from_select([f.column for f in fields], select)
+
+    def used(self, source: str) -> bool:
+        return any((f.marker_of or f.source) == source for f in self.spec.columns)
 
     def problems(self, f: Field) -> list[tuple[sa.ColumnElement[bool], str]]:
         """(condition, reason) pairs, evaluated in order once the value is present."""
@@ -288,9 +380,14 @@ def load(
     last: dt.date,
     sample_rows: int = 0,
 ) -> DirectLoad:
-    """COPY ``blocks`` (the file's body, header ``fields``) into a staging table, refuse the
-    month at its first value the REST path would refuse, insert the converted rows into
-    ``target`` (caller's transaction); per-day counts and a sample read back."""
+    """COPY ``blocks`` (the file's body, header ``fields``) into a staging table and insert
+    the converted rows into ``target`` (caller's transaction); per-day counts and a sample
+    read back.
+
+    The INSERT leaves out (or a cast refuses) any row the REST conversion would refuse; then
+    it is undone (a savepoint) and :meth:`_Columns.refusal` names the first such value, in a
+    query that runs only then: the month fails with :class:`BulkFileError`. A refusal it
+    does not explain (a duplicate key) is re-raised as the database's."""
     if len(set(fields)) != len(fields):
         raise csv_stream.CsvFormatError(f"the header names a field twice: {fields}")
     day = spec.day_column
@@ -305,18 +402,29 @@ def load(
         connection, staging.name, [c.name for c in staging.columns], blocks, rewrite=False
     )
     columns = _Columns(spec, fields, staging)
-    refusal = columns.refusal(first, last, day).label("refusal")
-    bad = connection.execute(
-        sa.select(refusal, *staging.columns).where(refusal.is_not(None)).limit(1)
-    ).first()
-    if bad is not None:
-        raise BulkFileError(key, _describe(spec, fields, bad))
-    values = [columns.value(f) for f in spec.columns]
-    connection.execute(
-        sa.insert(target).from_select(
-            [f.column for f in spec.columns], sa.select(*values).select_from(staging)
-        )
-    )
+    insert = columns.insert(target, first, last, day).execution_options(preserve_rowcount=True)
+    failure: sa.exc.DBAPIError | None = None
+    savepoint = connection.begin_nested()
+    try:
+        written = connection.execute(insert).rowcount
+    except sa.exc.DBAPIError as exc:
+        savepoint.rollback()
+        failure, written = exc, -1
+    else:
+        if written == copied:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+    if written != copied:
+        refusal = columns.refusal(first, last, day).label("refusal")
+        bad = connection.execute(
+            sa.select(refusal, *staging.columns).where(refusal.is_not(None)).limit(1)
+        ).first()
+        if bad is not None:
+            raise BulkFileError(key, _describe(spec, fields, bad))
+        if failure is not None:
+            raise failure
+        raise BulkFileError(key, f"{copied - written} of {copied} rows refused")
     rows_by_day = dict(
         connection.execute(
             sa.select(target.c[day], sa.func.count())
@@ -324,9 +432,9 @@ def load(
             .group_by(target.c[day])
         ).all()
     )
-    sample = _sample(connection, spec, columns, day, sample_rows) if sample_rows else []
+    sample = _sample(connection, spec, columns, sample_rows) if sample_rows else []
     staging.drop(connection)
-    return DirectLoad(rows_by_day, copied, sample)
+    return DirectLoad(rows_by_day, written, sample)
 
 
 def _describe(spec: DatasetSpec, fields: Sequence[str], bad: sa.Row) -> str:
@@ -342,24 +450,27 @@ def _describe(spec: DatasetSpec, fields: Sequence[str], bad: sa.Row) -> str:
 
 
 def _sample(
-    connection: sa.Connection, spec: DatasetSpec, columns: _Columns, day: str, rows: int
+    connection: sa.Connection, spec: DatasetSpec, columns: _Columns, rows: int
 ) -> list[dict[str, Any]]:
-    """The first ``rows`` rows of each day in key order, as the records path would have
-    converted their cells (:func:`csv_stream.shaper` then :meth:`DatasetSpec.records`)."""
+    """The first ``rows`` rows of each day in the file's order, as the records path would
+    have converted their cells (:func:`csv_stream.shaper` then :meth:`DatasetSpec.records`)."""
     staging = columns.staging
-    by_column = {f.column: f for f in spec.columns}
-    order = [columns.value(by_column[c]) for c in spec.key_columns]
+    day = next(f for f in spec.columns if f.column == spec.day_column)
     number = (
         sa.func.row_number()
-        .over(partition_by=columns.value(by_column[day]), order_by=order)
+        .over(partition_by=columns.raw(day.source), order_by=sa.column("ctid"))
         .label("n")
     )
     ranked = sa.select(*staging.columns, number).subquery()
     fields = sorted(columns.index, key=columns.index.__getitem__)
     numeric = frozenset(f.source for f in spec.columns if f.type.python in (Decimal, int))
-    keep = frozenset(f.source for f in spec.columns if f.source in columns.key)
+    keep = frozenset(
+        f.source for f in spec.columns if f.source in columns.key and f.type.python is str
+    )
     shape = csv_stream.shaper(fields, numeric, keep)
     picked = connection.execute(
-        sa.select(*(ranked.c[c.name] for c in staging.columns)).where(ranked.c.n <= rows)
+        sa.select(*(ranked.c[c.name] for c in staging.columns))
+        .where(ranked.c.n <= rows)
+        .order_by(ranked.c[f"c{columns.index[day.source]}"], ranked.c.n)
     )
     return spec.records(shape(["" if v is None else v for v in row]) for row in picked)
