@@ -1,14 +1,22 @@
 """A month of any declared dataset from its J-Quants bulk file (``DatasetSpec.bulk``).
 
-The generic counterpart of ``daily_bars/bulk.py``: the file streams through
-:func:`csv_stream.records` (REST-shaped rows, in batches), each batch goes through the
-spec's own exact conversion (:meth:`DatasetSpec.records`, the REST path's), and is
-written (COPY on PostgreSQL, a batched INSERT on SQLite) into the table
-:func:`warehouse.replace.revising` yields for the month's scope,
-in one transaction with the ``bulk_files`` record. A row outside the month, a value that
-does not convert, a duplicate key or a broken download raise
-:class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and nothing of the month
-is written (:func:`month_errors`). Memory holds one batch, never the file.
+The generic counterpart of ``daily_bars/bulk.py``. The month is written into the table
+:func:`warehouse.replace.revising` yields for its scope, in one transaction with the
+``bulk_files`` record, one of two ways (the choice is made in :func:`load_month`):
+
+* **SQL** (PostgreSQL, a spec whose fields :func:`csv_copy.maps_directly`, with the spec's
+  own conversion): the file streams through ``COPY`` into a TEXT staging table and one
+  ``INSERT ... SELECT`` converts it exactly as the REST path would (``warehouse/csv_copy.py``),
+  no Python object per row. The caller's ``on_loaded`` gets per-day counts and a sample.
+* **Records** (SQLite; nested ``A.B`` fields, JSON objects, the master's own conversion):
+  the file streams through :func:`csv_stream.records` (REST-shaped rows, in batches), each
+  batch goes through the spec's conversion (:meth:`DatasetSpec.records`, the REST path's)
+  and is written (COPY on PostgreSQL, a batched INSERT on SQLite); ``on_batch`` sees each.
+
+Either way a row outside the month, a value that does not convert, a duplicate key or a
+broken download raise :class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and
+nothing of the month is written (:func:`month_errors`). Memory holds one batch or one block
+of the stream, never the file.
 
 :func:`plan_months` decides which months of a backfill come from files: one ``/bulk/list``
 request, and a month whose file is unchanged since it was loaded (same ``LastModified``,

@@ -1,34 +1,39 @@
-"""A bulk month of a declared dataset into PostgreSQL in SQL: COPY, one check, one INSERT.
+"""A bulk month of a declared dataset into PostgreSQL in SQL: COPY, then one INSERT ... SELECT.
 
 Why: building a dict per CSV row and converting it in Python (:func:`csv_stream.records`
 then :meth:`DatasetSpec.records`) was ~70% of a month's load. Here the file's body streams
 through ``COPY ... (FORMAT csv)`` into a temporary table with one TEXT column per header
 field (an unquoted empty cell is NULL, a quoted ``""`` is ``''``; header fields the spec does
-not keep are never read), then one query looks for the first value the REST conversion
-would refuse, and one ``INSERT ... SELECT`` writes the converted rows into the target. No
-Python object per row; memory holds one block of the stream.
+not keep are never read), and one ``INSERT ... SELECT`` converts and writes the rows into
+the target. No Python object per row; memory holds one block of the stream.
 
 The SQL reproduces :meth:`DatasetSpec.record` applied to :func:`csv_stream.records`' rows:
 
 * an empty cell is NULL, except in a text key column, which keeps ``''``; a null string
   (``spec.null_strings``) is NULL except in a text key column; a key field left NULL fails;
 * NUMERIC(p,s) and BIGINT cells must be numbers (``[+-]digits[.digits][e±n]``; ``NaN`` and
-  ``Infinity`` are refused). A number with more than 15 characters that is not a plain
+  ``Infinity`` are refused). A number of more than 15 characters that is not a plain
   integer goes through ``float8`` and its shortest text, as the JSON float the REST path
-  decodes does (shorter texts are exact in a double, so their value is kept as is); more
-  than ``s`` decimals or ``p-s`` whole digits is refused (a cast to numeric(p,s) would
+  decodes does (a shorter text is exact in a double, so its value is kept as written);
+  more than ``s`` decimals or ``p-s`` whole digits is refused (a cast to numeric(p,s) would
   silently round), and so is a fractional BIGINT (``24318700.0`` is whole and taken; a
   cast would round ``1.5``);
 * DATE takes ``YYYY-MM-DD`` and ``YYYYMMDD`` of real days, TIME ``HH:MM[:SS]``, BOOLEAN
   ``true/false/1/0`` in any case; a VARCHAR(n) longer than n is refused;
 * a marker column (``Field.marker_of``) holds the cell when it is one of the markers;
-* the month scope: a row dated outside ``first..last`` fails the month.
+* the month scope: a row dated outside ``first..last`` fails the month; duplicate keys are
+  refused by the target's primary key.
 
-Python accepts a few more spellings nobody sends (``1_000``, ``2026-W40-1``, ``15``
-as a time); those are refused here (the month fails, nothing is stored wrongly).
-Duplicate keys are refused by the target's primary key. Whatever is refused raises
-:class:`BulkFileError` naming the file, the field and the value; the caller's transaction
-rolls back (``bulk_files.month_errors``).
+Python accepts a few more spellings nobody sends (``1_000``, `` 5``, ``2026-W40-1``,
+``15`` as a time); those are refused here (the month fails; nothing is stored wrongly).
+
+Checked as it is converted: the INSERT computes each value once (PostgreSQL's casts) and
+keeps only rows whose values the REST conversion would take (:meth:`_Columns.accepted`: the
+casts are more liberal, e.g. they round). If a cast raises or a row is left out, the INSERT
+is undone (a savepoint) and one slower query names the first refused value
+(:meth:`_Columns.refusal`): :class:`BulkFileError` with the file, the field and the value;
+the caller's transaction rolls back (``bulk_files.month_errors``). A month with nothing
+wrong pays for no second pass.
 
 Only specs whose every field maps directly (:func:`maps_directly`) come here; the others
 (nested ``A.B`` sources, JSON objects, custom conversions) keep the records path.
@@ -90,9 +95,9 @@ class DirectLoad:
 
     rows_by_day: dict[dt.date, int]
     validated: int
-    """Rows whose every value passed the SQL validation (all rows written)."""
+    """Rows written, every value checked in SQL by the REST conversion's rules."""
     sample: list[dict[str, Any]]
-    """Up to ``sample_rows`` rows per day (key order), converted in Python by the REST
+    """Up to ``sample_rows`` rows per day (the file's order), converted in Python by the REST
     path's conversion from the very cells loaded: the stored rows must equal them."""
 
 

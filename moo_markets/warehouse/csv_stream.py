@@ -2,22 +2,25 @@
 
 J-Quants bulk files are CSV with one header row of the REST field names; strings are quoted,
 numbers are the JSON text of the number, null is an empty unquoted cell (so ``""`` and null
-stay distinct), see docs/jquants-datasets.md. Two ways in, both table-agnostic:
+stay distinct), see docs/jquants-datasets.md. Ways in, all table-agnostic:
 
 * :func:`copy_stream` (PostgreSQL): the bytes go straight into ``COPY ... (FORMAT csv)``,
   columns named in the header's order, with no Python object per row. COPY CSV reads that
-  dialect exactly (an unquoted empty cell is NULL, a quoted one ``""``) and PostgreSQL
-  parses every number from its text, as the REST path's COPY does. The one rewrite:
-  J-Quants writes whole volumes as floats (``24318700.0``), which ``bigint`` refuses, so a
-  ``.0`` directly before a cell or line end is dropped (``.replace``, C speed). That is
-  value-preserving for numbers (``2850.0`` and ``2850`` are the same NUMERIC) and callers
-  use this path only when every text column holds codes/dates (no ``.0,`` inside quotes);
-  a fractional volume (``1.5``) stays as it is and PostgreSQL refuses it, so nothing is
-  ever rounded.
-* :func:`records` (SQLite, and anything the COPY path cannot take): ``csv.reader`` (C) over
-  the lines, each row as a field -> value mapping shaped like a REST row (numbers as
-  ``int``/``float`` exactly as JSON decoding gives them, an empty cell as None), in batches,
-  so the REST path's own validation and conversion apply unchanged.
+  dialect exactly (an unquoted empty cell is NULL, a quoted one ``""``). Two callers:
+  ``daily_bars/bulk.py`` COPYs into its typed table, letting PostgreSQL parse every number
+  from its text as the REST path's COPY does, with one rewrite: J-Quants writes whole
+  volumes as floats (``24318700.0``), which ``bigint`` refuses, so a ``.0`` directly before
+  a cell or line end is dropped (``.replace``, C speed). That is value-preserving for
+  numbers (``2850.0`` and ``2850`` are the same NUMERIC) and that caller's text columns
+  hold only codes/dates (no ``.0,`` inside quotes); a fractional volume (``1.5``) stays as
+  it is and PostgreSQL refuses it, so nothing is ever rounded. ``warehouse/csv_copy.py``
+  COPYs the cells unchanged (``rewrite=False``) into a TEXT staging table and converts
+  them in SQL: the generic datasets whose fields map directly.
+* :func:`records` (SQLite, and the specs SQL cannot convert exactly): ``csv.reader`` (C)
+  over the lines, each row as a field -> value mapping shaped like a REST row
+  (:func:`shaper`: numbers as ``int``/``float`` exactly as JSON decoding gives them, an
+  empty cell as None), in batches, so the REST path's own validation and conversion apply
+  unchanged. The SQL path converts its sample rows through the same :func:`shaper`.
 """
 
 from __future__ import annotations

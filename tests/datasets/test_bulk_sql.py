@@ -5,6 +5,10 @@ and the earlier content intact."""
 
 from __future__ import annotations
 
+import csv
+import io
+from decimal import Decimal
+
 import pytest
 import sqlalchemy as sa
 from support.bulk_month import LAST, MONTH, client, month_file
@@ -195,3 +199,46 @@ def test_a_refused_value_fails_the_month_naming_file_field_and_value(
     with get_engine(postgres_database).begin() as connection:
         connection.execute(sa.delete(DATASET_TABLES[spec.name]))
     assert outcome(postgres_database, spec, key, edited, monkeypatch, False)[0] == "refused"
+
+
+@pytest.mark.parametrize("sabotaged", [False, True])
+def test_the_asset_type_check_reads_a_sql_month_back(
+    files, postgres_database, monkeypatch, sabotaged
+) -> None:
+    """``ingest/backfill.py``'s ``_Seen`` on the SQL path: per-day counts as stored, every row
+    counted as compared, and a sample converted in Python compared with the stored rows, so
+    a conversion in SQL that differs from the REST one shows as mismatches."""
+    from moo_markets.ingest.backfill import _Seen
+    from moo_markets.ingest.partition import PREVIEW_ROWS
+
+    spec = find("dividends")
+    key, content = files["dividends"]
+    if sabotaged:  # SQL numbers one millionth off what Python makes of them
+        real = csv_copy._Columns.number
+        off = sa.literal(Decimal("0.000001"))
+        monkeypatch.setattr(csv_copy._Columns, "number", staticmethod(lambda c: real(c) + off))
+    seen = _Seen(spec, spec.partition_column)
+    with get_engine(postgres_database).begin() as connection:
+        rows = load_month(
+            connection, spec, key, [content], MONTH, LAST,
+            on_batch=seen, on_loaded=seen.loaded, sample_rows=PREVIEW_ROWS,
+        )  # fmt: skip
+    assert rows == ROWS and seen.compared == ROWS
+    table = DATASET_TABLES[spec.name]
+    with get_engine(postgres_database).connect() as connection:
+        counts = dict(
+            connection.execute(
+                sa.select(table.c.pub_date, sa.func.count()).group_by(table.c.pub_date)
+            ).all()
+        )
+    assert dict(seen.fetched) == counts and len(counts) > 1
+    assert all(len(p) == min(PREVIEW_ROWS, counts[d]) for d, p in seen.preview.items())
+    # The previews are each day's first rows in the file's order, as the records path's.
+    rows_in_file = list(csv.DictReader(io.StringIO(content.decode())))
+    for day, preview in seen.preview.items():
+        in_file = [r["RefNo"] for r in rows_in_file if r["PubDate"] == day.isoformat()]
+        assert [r["ref_no"] for r in preview] == in_file[:PREVIEW_ROWS]
+    if sabotaged:
+        assert seen.mismatch_count > 0 and "stored as" in seen.mismatches[0]
+    else:
+        assert seen.mismatch_count == 0, seen.mismatches[:3]
