@@ -102,11 +102,13 @@ class DirectLoad:
 
 
 def _staging(name: str, width: int) -> sa.Table:
+    """The file's cells as text. In ``pg_temp`` by name, so neither its CREATE, DROP nor
+    COPY can reach a permanent table of the same name, whatever the search path."""
     return sa.Table(
         f"{name}_csv",
         sa.MetaData(),
         *(sa.Column(f"c{i}", sa.Text) for i in range(width)),
-        prefixes=["TEMPORARY"],
+        schema="pg_temp",
         postgresql_on_commit="DROP",
     )
 
@@ -398,13 +400,18 @@ def load(
     day = spec.day_column
     assert day is not None
     staging = _staging(target.name, len(fields))
-    staging.drop(connection, checkfirst=True)
+    connection.execute(sa.schema.DropTable(staging, if_exists=True))
     staging.create(connection)
     # float8 -> text must print the shortest exact digits, as Python's repr does (the
     # PostgreSQL 12+ default; a server configured with extra_float_digits <= 0 rounds).
     connection.execute(sa.select(sa.func.set_config("extra_float_digits", "1", True)))
     copied = csv_stream.copy_stream(
-        connection, staging.name, [c.name for c in staging.columns], blocks, rewrite=False
+        connection,
+        staging.name,
+        [c.name for c in staging.columns],
+        blocks,
+        rewrite=False,
+        schema=staging.schema,
     )
     columns = _Columns(spec, fields, staging)
     insert = columns.insert(target, first, last, day).execution_options(preserve_rowcount=True)

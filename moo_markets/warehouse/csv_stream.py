@@ -114,14 +114,15 @@ def copy_stream(
     blocks: Iterable[bytes],
     drop_last: int = 0,
     rewrite: bool = True,
+    schema: str | None = None,
 ) -> int:
     """COPY CSV ``blocks`` (whole lines, no header) into ``table``, without each line's last
     ``drop_last`` cells; returns the rows copied. ``rewrite=False``: the blocks were
     already rewritten (:func:`drop_trailing_cells`, :func:`whole_floats_as_integers`), e.g.
-    on another thread."""
+    on another thread. ``schema``: the table's (``pg_temp`` for a temporary one)."""
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor:
-        with cursor.copy(copy_statement(table, columns, COPY_CSV)) as copy:
+        with cursor.copy(copy_statement(table, columns, COPY_CSV, schema)) as copy:
             for block in blocks:
                 if rewrite:
                     if drop_last:
