@@ -1,12 +1,16 @@
-"""One month of a declared dataset from its bulk file into PostgreSQL: COPY against INSERT.
+"""One month of a declared dataset from its bulk file into PostgreSQL: SQL against COPY and INSERT.
 
 Downloads the month's file once from the simulator (Premium, no rate limit), then times
 :func:`warehouse.bulk_files.load_month` writing it into a fresh migrated PostgreSQL database,
 ``--repeat`` times per write path (interleaved), each in a transaction rolled back afterwards (so every
-repetition is the same first load): ``copy`` (``COPY`` through ``warehouse.bulk.copy_rows``,
-the PostgreSQL path) and ``insert`` (the batched SQLAlchemy INSERT, SQLite's path and what
-PostgreSQL used before). Prints rows, best and median seconds and rows per second of each,
-and their ratio. The time covers parsing, the spec's conversion and the write (not the download).
+repetition is the same first load): ``sql`` (``warehouse/csv_copy.py``: the file COPYed into a
+TEXT staging table, validated and converted by one query and one INSERT ... SELECT, no
+Python object per row; PostgreSQL's path for a spec whose fields map directly), ``copy``
+(the records path: ``csv_stream.records`` and the spec's conversion in Python, then ``COPY``
+through ``warehouse.bulk.copy_rows``; PostgreSQL's path for the other specs) and ``insert``
+(the records path with the batched SQLAlchemy INSERT, SQLite's path). Prints rows, best and
+median seconds and rows per second of each, and their ratios. The time covers parsing,
+conversion and the write (not the download).
 
     MOO_MARKETS_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python bench/bulk_month.py --dataset valuation --repeat 3
@@ -31,16 +35,18 @@ from moo_markets.core.time import month_bounds
 from moo_markets.datasets.registry import GENERIC_SPECS
 from moo_markets.jquants import ClientSettings, JQuantsClient
 from moo_markets.jquants.pacing import Pacer
-from moo_markets.warehouse import bulk_files
+from moo_markets.warehouse import bulk_files, csv_copy
 from moo_markets.warehouse.engine import dispose_engines, get_engine
 from moo_markets.warehouse.migrate import upgrade
 
 KEY = "bench-bulk-month-key"
 MONTH = dt.date(2026, 10, 1)
 PATHS = {
+    "sql": bulk_files.copy_records,  # not called: the spec goes through csv_copy
     "copy": bulk_files.copy_records,
     "insert": bulk_files.insert_records,
 }
+MAPS_DIRECTLY = csv_copy.maps_directly
 
 
 def download(spec) -> tuple[str, bytes]:
@@ -63,6 +69,8 @@ def download(spec) -> tuple[str, bytes]:
 def time_path(engine: sa.Engine, spec, key: str, content: bytes, path: str) -> tuple[int, float]:
     """Rows and seconds of one load of the month through ``path`` (rolled back)."""
     bulk_files.copy_records = PATHS[path]  # load_month's PostgreSQL writer for this run
+    if path != "sql":  # the records path, even for a spec that maps directly
+        csv_copy.maps_directly = lambda spec: False
     try:
         first, last = month_bounds(MONTH)
         chunks = [content[i : i + (1 << 20)] for i in range(0, len(content), 1 << 20)]
@@ -75,6 +83,7 @@ def time_path(engine: sa.Engine, spec, key: str, content: bytes, path: str) -> t
         return rows, seconds
     finally:
         bulk_files.copy_records = PATHS["copy"]
+        csv_copy.maps_directly = MAPS_DIRECTLY
 
 
 def main() -> int:
@@ -82,7 +91,7 @@ def main() -> int:
     names = sorted(s.name for s in GENERIC_SPECS if s.bulk)
     parser.add_argument("--dataset", choices=names, default="valuation")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--paths", nargs="+", choices=sorted(PATHS), default=["insert", "copy"])
+    parser.add_argument("--paths", nargs="+", choices=sorted(PATHS), default=["copy", "sql"])
     args = parser.parse_args()
     server = os.environ.get("MOO_MARKETS_BENCH_POSTGRES_URL") or os.environ.get(
         "MOO_MARKETS_TEST_POSTGRES_URL"
@@ -91,6 +100,9 @@ def main() -> int:
         print("set MOO_MARKETS_BENCH_POSTGRES_URL (a PostgreSQL server URL)", file=sys.stderr)
         return 2
     spec = next(s for s in GENERIC_SPECS if s.name == args.dataset)
+    if "sql" in args.paths and not csv_copy.maps_directly(spec):
+        print(f"{spec.name} does not map directly: no sql path", file=sys.stderr)
+        args.paths.remove("sql")
     key, content = download(spec)
     print(f"{spec.name} {MONTH:%Y-%m}: file {key}, {len(content) / 1e6:.1f} MB decompressed")
 
@@ -114,8 +126,10 @@ def main() -> int:
                 f"  {path:6} rows {rows:>8,}  best {best:6.2f} s  median {median:6.2f} s"
                 f"  {rows / best:>9,.0f} rows/s"
             )
-        if {"copy", "insert"} <= results.keys():
-            print(f"  insert / copy (best): {min(results['insert']) / min(results['copy']):.2f}x")
+        for slow, fast in (("insert", "copy"), ("copy", "sql")):
+            if {slow, fast} <= results.keys():
+                ratio = min(results[slow]) / min(results[fast])
+                print(f"  {slow} / {fast} (best): {ratio:.2f}x")
     finally:
         dispose_engines()
         with admin.connect() as connection:

@@ -35,6 +35,11 @@ the REST API's range run or by a schedule catching up (tags
 * The checks cover the range: duplicate keys over its days, sessions left
   without rows, and every value this run converted compared with what was
   stored (for a file, batch by batch as it is written, so memory stays flat).
+  A month PostgreSQL converts in SQL (``warehouse/csv_copy.py``) has no Python
+  records: every value passed the SQL validation of the REST conversion's rules
+  before it was written (counted as compared), and its sample (PREVIEW_ROWS rows
+  per day, also the previews) is converted in Python from the loaded cells and
+  compared with what was stored.
 * Plans: a dataset above the plan fails at once; if any partition lies
   outside the plan's history window, nothing is requested.
 """
@@ -73,6 +78,7 @@ from moo_markets.jquants import JQuantsResource
 from moo_markets.jquants.bulk import BulkDownloader
 from moo_markets.jquants.errors import JQuantsRequestError
 from moo_markets.warehouse.bulk_files import MonthFile, load_month, plan_months, record_file
+from moo_markets.warehouse.csv_copy import DirectLoad
 from moo_markets.warehouse.resource import WarehouseResource
 
 if TYPE_CHECKING:
@@ -243,10 +249,33 @@ class _Seen:
             dict(row._mapping)
             for row in connection.execute(sa.select(table).where(column.between(lo, hi)))
         ]
+        self._compare(records, stored, len(records))
+
+    def loaded(self, connection: sa.Connection, table: sa.Table, month: DirectLoad) -> None:
+        """A month converted and written in SQL (``warehouse/csv_copy.py``): its per-day
+        counts, and its sample (the Python conversion of the loaded cells, PREVIEW_ROWS per
+        day) for the previews and compared with the stored rows. Every row's values passed
+        the SQL validation of the same rules, so all of them count as compared."""
+        self.fetched.update(month.rows_by_day)
+        for record in month.sample:
+            self.preview[record[self.column]].append(record)
+        stored: list[dict[str, Any]] = []
+        if month.sample:
+            key = sa.tuple_(*(table.c[c] for c in self.spec.key_columns))
+            wanted = [tuple(r[c] for c in self.spec.key_columns) for r in month.sample]
+            stored = [
+                dict(row._mapping)
+                for row in connection.execute(sa.select(table).where(key.in_(wanted)))
+            ]
+        self._compare(month.sample, stored, month.validated)
+
+    def _compare(
+        self, records: list[dict[str, Any]], stored: list[dict[str, Any]], rows: int
+    ) -> None:
         problems = type_mismatches(self.spec, records, stored)
         self.mismatch_count += len(problems)
         self.mismatches += problems[: max(0, MISMATCH_SAMPLE - len(self.mismatches))]
-        self.compared += len(records)
+        self.compared += rows
 
 
 def _span(spec: DatasetSpec, key: str) -> tuple[dt.date, dt.date]:
@@ -285,6 +314,8 @@ def load_bulk_month(
                 month.first,
                 month.last,
                 on_batch=seen,
+                on_loaded=seen.loaded,
+                sample_rows=PREVIEW_ROWS,
             )
             record_file(
                 connection, spec.path, month.file, month.first, month.last, written, context.run_id

@@ -101,11 +101,15 @@ TEXT_FORMAT = pgsql.SQL("")
 
 
 def copy_statement(
-    table: str, columns: Sequence[str], options: pgsql.Composable = TEXT_FORMAT
+    table: str,
+    columns: Sequence[str],
+    options: pgsql.Composable = TEXT_FORMAT,
+    schema: str | None = None,
 ) -> pgsql.Composed:
-    """``COPY table (columns) FROM STDIN options`` with quoted identifiers (also the benchmarks')."""
+    """``COPY table (columns) FROM STDIN options`` with quoted identifiers (also the benchmarks').
+    ``schema``: qualify the table (``pg_temp``: a temporary table, never a namesake)."""
     return pgsql.SQL("COPY {table} ({columns}) FROM STDIN {options}").format(
-        table=pgsql.Identifier(table),
+        table=pgsql.Identifier(*(schema, table) if schema else (table,)),
         columns=pgsql.SQL(", ").join(map(pgsql.Identifier, columns)),
         options=options,
     )

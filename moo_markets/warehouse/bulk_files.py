@@ -1,14 +1,22 @@
 """A month of any declared dataset from its J-Quants bulk file (``DatasetSpec.bulk``).
 
-The generic counterpart of ``daily_bars/bulk.py``: the file streams through
-:func:`csv_stream.records` (REST-shaped rows, in batches), each batch goes through the
-spec's own exact conversion (:meth:`DatasetSpec.records`, the REST path's), and is
-written (COPY on PostgreSQL, a batched INSERT on SQLite) into the table
-:func:`warehouse.replace.revising` yields for the month's scope,
-in one transaction with the ``bulk_files`` record. A row outside the month, a value that
-does not convert, a duplicate key or a broken download raise
-:class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and nothing of the month
-is written (:func:`month_errors`). Memory holds one batch, never the file.
+The generic counterpart of ``daily_bars/bulk.py``. The month is written into the table
+:func:`warehouse.replace.revising` yields for its scope, in one transaction with the
+``bulk_files`` record, one of two ways (the choice is made in :func:`load_month`):
+
+* **SQL** (PostgreSQL, a spec whose fields :func:`csv_copy.maps_directly`, with the spec's
+  own conversion): the file streams through ``COPY`` into a TEXT staging table and one
+  ``INSERT ... SELECT`` converts it exactly as the REST path would (``warehouse/csv_copy.py``),
+  no Python object per row. The caller's ``on_loaded`` gets per-day counts and a sample.
+* **Records** (SQLite; nested ``A.B`` fields, JSON objects, the master's own conversion):
+  the file streams through :func:`csv_stream.records` (REST-shaped rows, in batches), each
+  batch goes through the spec's conversion (:meth:`DatasetSpec.records`, the REST path's)
+  and is written (COPY on PostgreSQL, a batched INSERT on SQLite); ``on_batch`` sees each.
+
+Either way a row outside the month, a value that does not convert, a duplicate key or a
+broken download raise :class:`~moo_markets.jquants.bulk.BulkFileError` naming the file, and
+nothing of the month is written (:func:`month_errors`). Memory holds one batch or one block
+of the stream, never the file.
 
 :func:`plan_months` decides which months of a backfill come from files: one ``/bulk/list``
 request, and a month whose file is unchanged since it was loaded (same ``LastModified``,
@@ -32,7 +40,7 @@ from psycopg import errors as pg_errors
 from moo_markets.core.time import month_bounds
 from moo_markets.datasets.spec import JSON, ConversionError, DatasetSpec
 from moo_markets.jquants import BulkFile, BulkFileError, JQuantsClient
-from moo_markets.warehouse import bulk, csv_stream
+from moo_markets.warehouse import bulk, csv_copy, csv_stream
 from moo_markets.warehouse.replace import revising
 from moo_markets.warehouse.schema import DATASET_TABLES, bulk_files
 
@@ -46,6 +54,7 @@ def date_column(spec: DatasetSpec) -> str:
 
 Records = list[dict[str, Any]]
 BatchHook = Callable[[sa.Connection, sa.Table, Records], None]
+LoadedHook = Callable[[sa.Connection, sa.Table, csv_copy.DirectLoad], None]
 
 
 @contextlib.contextmanager
@@ -76,6 +85,8 @@ def load_month(
     convert: Callable[[Records], Records] | None = None,
     keep_empty: frozenset[str] | None = None,
     on_batch: BatchHook | None = None,
+    on_loaded: LoadedHook | None = None,
+    sample_rows: int = 0,
 ) -> int:
     """Make ``spec``'s table hold exactly the file's rows for ``first..last`` (caller's
     transaction); returns the rows written.
@@ -84,9 +95,31 @@ def load_month(
     conversion; the master keeps J-Quants' strings as sent), ``keep_empty`` names the fields
     whose empty cell is ``""`` rather than NULL (default: text key fields), and ``on_batch``
     sees each batch right after it was inserted, with the table written to (the asset's
-    type check reads it back there)."""
+    type check reads it back there).
+
+    On PostgreSQL a spec that :func:`csv_copy.maps_directly` with the spec's own conversion
+    goes the SQL way (:func:`csv_copy.load`): no batches, ``on_loaded`` sees the month's
+    per-day counts and a sample of ``sample_rows`` rows per day instead (so a caller
+    watching batches must watch that too)."""
     table = DATASET_TABLES[spec.name]
     column = date_column(spec)
+    if (
+        connection.dialect.name == "postgresql"
+        and convert is None
+        and keep_empty is None
+        and csv_copy.maps_directly(spec)
+    ):
+        if on_batch is not None and on_loaded is None:
+            raise ValueError("on_batch is not called on the SQL path: give on_loaded too")
+        with month_errors(key, first):
+            with revising(connection, table, table.c[column].between(first, last)) as target:
+                fields, blocks = csv_stream.split_header(chunks)
+                loaded = csv_copy.load(
+                    connection, spec, key, fields, blocks, target.table, first, last, sample_rows
+                )
+                if on_loaded is not None:
+                    on_loaded(connection, target.table, loaded)
+        return loaded.validated
     numeric = frozenset(f.source for f in spec.columns if f.type.python in (Decimal, int))
     if keep_empty is None:
         keep_empty = frozenset(f.source for f in spec.columns if f.source in spec.key)

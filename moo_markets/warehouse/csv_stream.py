@@ -2,29 +2,32 @@
 
 J-Quants bulk files are CSV with one header row of the REST field names; strings are quoted,
 numbers are the JSON text of the number, null is an empty unquoted cell (so ``""`` and null
-stay distinct), see docs/jquants-datasets.md. Two ways in, both table-agnostic:
+stay distinct), see docs/jquants-datasets.md. Ways in, all table-agnostic:
 
 * :func:`copy_stream` (PostgreSQL): the bytes go straight into ``COPY ... (FORMAT csv)``,
   columns named in the header's order, with no Python object per row. COPY CSV reads that
-  dialect exactly (an unquoted empty cell is NULL, a quoted one ``""``) and PostgreSQL
-  parses every number from its text, as the REST path's COPY does. The one rewrite:
-  J-Quants writes whole volumes as floats (``24318700.0``), which ``bigint`` refuses, so a
-  ``.0`` directly before a cell or line end is dropped (``.replace``, C speed). That is
-  value-preserving for numbers (``2850.0`` and ``2850`` are the same NUMERIC) and callers
-  use this path only when every text column holds codes/dates (no ``.0,`` inside quotes);
-  a fractional volume (``1.5``) stays as it is and PostgreSQL refuses it, so nothing is
-  ever rounded.
-* :func:`records` (SQLite, and anything the COPY path cannot take): ``csv.reader`` (C) over
-  the lines, each row as a field -> value mapping shaped like a REST row (numbers as
-  ``int``/``float`` exactly as JSON decoding gives them, an empty cell as None), in batches,
-  so the REST path's own validation and conversion apply unchanged.
+  dialect exactly (an unquoted empty cell is NULL, a quoted one ``""``). Two callers:
+  ``daily_bars/bulk.py`` COPYs into its typed table, letting PostgreSQL parse every number
+  from its text as the REST path's COPY does, with one rewrite: J-Quants writes whole
+  volumes as floats (``24318700.0``), which ``bigint`` refuses, so a ``.0`` directly before
+  a cell or line end is dropped (``.replace``, C speed). That is value-preserving for
+  numbers (``2850.0`` and ``2850`` are the same NUMERIC) and that caller's text columns
+  hold only codes/dates (no ``.0,`` inside quotes); a fractional volume (``1.5``) stays as
+  it is and PostgreSQL refuses it, so nothing is ever rounded. ``warehouse/csv_copy.py``
+  COPYs the cells unchanged (``rewrite=False``) into a TEXT staging table and converts
+  them in SQL: the generic datasets whose fields map directly.
+* :func:`records` (SQLite, and the specs SQL cannot convert exactly): ``csv.reader`` (C)
+  over the lines, each row as a field -> value mapping shaped like a REST row
+  (:func:`shaper`: numbers as ``int``/``float`` exactly as JSON decoding gives them, an
+  empty cell as None), in batches, so the REST path's own validation and conversion apply
+  unchanged. The SQL path converts its sample rows through the same :func:`shaper`.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -111,14 +114,15 @@ def copy_stream(
     blocks: Iterable[bytes],
     drop_last: int = 0,
     rewrite: bool = True,
+    schema: str | None = None,
 ) -> int:
     """COPY CSV ``blocks`` (whole lines, no header) into ``table``, without each line's last
     ``drop_last`` cells; returns the rows copied. ``rewrite=False``: the blocks were
     already rewritten (:func:`drop_trailing_cells`, :func:`whole_floats_as_integers`), e.g.
-    on another thread."""
+    on another thread. ``schema``: the table's (``pg_temp`` for a temporary one)."""
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor:
-        with cursor.copy(copy_statement(table, columns, COPY_CSV)) as copy:
+        with cursor.copy(copy_statement(table, columns, COPY_CSV, schema)) as copy:
             for block in blocks:
                 if rewrite:
                     if drop_last:
@@ -128,11 +132,40 @@ def copy_stream(
         return cursor.rowcount
 
 
-def _number(text: str) -> int | float:
+def number(text: str) -> int | float:
     """A JSON number's text as JSON decoding gives it: ``5`` -> 5, ``5.0``/``1e3`` -> float."""
     if text.lstrip("-").isdigit():
         return int(text)
     return float(text)
+
+
+Shaper = Callable[[Sequence[str]], dict[str, Any]]
+
+
+def shaper(fields: Sequence[str], numeric: frozenset[str], keep_empty: frozenset[str]) -> Shaper:
+    """A row's cells (strings, ``""`` when empty) as a REST-shaped mapping: ``numeric``
+    fields as ``int``/``float`` (a quoted number in a numeric field, as ``/fins/*`` sends,
+    is parsed the same way the spec parses the REST string; a cell that is no number stays
+    text, left for the row validation to refuse with context), an empty cell as None
+    except in ``keep_empty`` fields (text keys, where J-Quants' ``""`` is a value)."""
+    converters = [(i, name, name in numeric, name in keep_empty) for i, name in enumerate(fields)]
+
+    def shape(cells: Sequence[str]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for i, name, is_number, keep in converters:
+            text = cells[i]
+            if text == "":
+                row[name] = "" if keep else None
+            elif is_number:
+                try:
+                    row[name] = number(text)
+                except ValueError:
+                    row[name] = text
+            else:
+                row[name] = text
+        return row
+
+    return shape
 
 
 def records(
@@ -142,36 +175,19 @@ def records(
     keep_empty: frozenset[str] = frozenset(),
     batch: int = BATCH,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Rows as REST-shaped dicts, ``batch`` at a time.
-
-    ``numeric`` fields become ``int``/``float`` (a quoted number in a numeric field, as
-    ``/fins/*`` sends, is parsed the same way the spec parses the REST string); an empty
-    cell becomes None, except in ``keep_empty`` fields (text keys, where J-Quants' ``""`` is
-    a value). Python 3.11's csv cannot tell ``""`` from an empty cell elsewhere; the REST
-    path stores both as NULL in every non-key column of a spec, so nothing differs.
-    """
+    """Rows as REST-shaped dicts (:func:`shaper`), ``batch`` at a time. Python 3.11's csv
+    cannot tell ``""`` from an empty cell; the REST path stores both as NULL in every
+    non-key column of a spec, so nothing differs."""
     width = len(fields)
-    converters = [(i, name in numeric, name in keep_empty) for i, name in enumerate(fields)]
+    shape = shaper(fields, numeric, keep_empty)
     lines = (line for block in blocks for line in block.decode("utf-8").splitlines(True))
     out: list[dict[str, Any]] = []
-    for number, cells in enumerate(csv.reader(lines), start=2):
+    for line_number, cells in enumerate(csv.reader(lines), start=2):
         if len(cells) != width:
             if not cells:
                 continue
-            raise CsvFormatError(f"line {number} has {len(cells)} cells, the header {width}")
-        row: dict[str, Any] = {}
-        for i, is_number, keep in converters:
-            text = cells[i]
-            if text == "":
-                row[fields[i]] = "" if keep else None
-            elif is_number:
-                try:
-                    row[fields[i]] = _number(text)
-                except ValueError:
-                    row[fields[i]] = text  # left for the row validation to refuse, with context
-            else:
-                row[fields[i]] = text
-        out.append(row)
+            raise CsvFormatError(f"line {line_number} has {len(cells)} cells, the header {width}")
+        out.append(shape(cells))
         if len(out) >= batch:
             yield out
             out = []

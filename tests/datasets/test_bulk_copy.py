@@ -1,6 +1,8 @@
-"""On PostgreSQL a month from a bulk file is written through COPY (``warehouse.bulk.copy_rows``),
-storing exactly what the REST path's INSERT stores, down to the JSON text; a row the database
-refuses (a duplicate key inside the file) fails the month cleanly."""
+"""On PostgreSQL a month from a bulk file is written through COPY, storing exactly what the REST
+path's INSERT stores, down to the JSON text: a spec whose fields map directly by COPY into a
+staging table and one INSERT ... SELECT (``warehouse.csv_copy``), the others through
+``warehouse.bulk.copy_rows`` of the converted records. A row the database refuses (a duplicate
+key inside the file) fails the month cleanly."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from support.bulk_month import LAST, MONTH, client, month_file, rest_records
 from moo_markets.datasets.registry import find
 from moo_markets.ingest import store as ingest_store
 from moo_markets.jquants import BulkFileError
-from moo_markets.warehouse import bulk, get_engine
+from moo_markets.warehouse import bulk, csv_copy, get_engine
 from moo_markets.warehouse.bulk_files import date_column, load_file, load_month
 from moo_markets.warehouse.schema import DATASET_TABLES
 
@@ -45,9 +47,35 @@ def copies(monkeypatch) -> list[tuple[str, int]]:
     return calls
 
 
-@pytest.mark.parametrize("name", ["fins_details", "fins_summary", "dividends"])
+@pytest.fixture
+def direct(monkeypatch) -> list[tuple[str, int]]:
+    """Every ``csv_copy.load`` call (target table, rows; -1 while or if it failed), still
+    loading for real."""
+    calls: list[tuple[str, int]] = []
+    real = csv_copy.load
+
+    def recording(connection, spec, key, fields, blocks, target, *args, **kwargs):
+        calls.append((target.name, -1))
+        loaded = real(connection, spec, key, fields, blocks, target, *args, **kwargs)
+        calls[-1] = (target.name, loaded.validated)
+        return loaded
+
+    monkeypatch.setattr(csv_copy, "load", recording)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("name", "in_sql"),
+    [
+        ("fins_details", False),  # FS: a JSON object
+        ("margin_alerts", False),  # PubReason.*: nested fields
+        ("fins_summary", True),  # quoted numbers, TIME, BOOLEAN, BIGINT
+        ("dividends", True),  # markers, TIME
+        ("short_sale_reports", True),
+    ],
+)
 def test_a_month_is_copied_and_stored_as_the_rest_insert_stores_it(
-    premium_sim, postgres_database, copies, name
+    premium_sim, postgres_database, copies, direct, name, in_sql
 ) -> None:
     spec = find(name)
     assert spec is not None and spec.bulk
@@ -56,12 +84,14 @@ def test_a_month_is_copied_and_stored_as_the_rest_insert_stores_it(
     kinds = {type(v) for r in expected for v in r.values()}
     assert {dt.date, str} <= kinds
     assert (dict in kinds) if name == "fins_details" else (Decimal in kinds)
+    assert csv_copy.maps_directly(spec) is in_sql
     with client(premium_sim) as c:
         rows = load_file(get_engine(postgres_database), c, spec, month_file(c, spec.path))
     assert rows == len(expected)
     table = DATASET_TABLES[spec.name].name
-    assert copies and {t for t, _ in copies} == {table}
-    assert sum(n for _, n in copies) == rows
+    taken, other = (direct, copies) if in_sql else (copies, direct)
+    assert taken and {t for t, _ in taken} == {table} and not other
+    assert sum(n for _, n in taken) == rows
     copied = stored_as_text(postgres_database, spec)
     with get_engine(postgres_database).begin() as connection:  # the REST path's write
         connection.execute(sa.delete(DATASET_TABLES[spec.name]))
@@ -70,7 +100,7 @@ def test_a_month_is_copied_and_stored_as_the_rest_insert_stores_it(
 
 
 def test_a_duplicate_key_in_the_file_fails_the_month_cleanly(
-    premium_sim, postgres_database, copies
+    premium_sim, postgres_database, direct
 ) -> None:
     spec = find("valuation")
     engine = get_engine(postgres_database)
@@ -88,7 +118,7 @@ def test_a_duplicate_key_in_the_file_fails_the_month_cleanly(
         with pytest.raises(BulkFileError, match=f"{file.key}.*refused by the database.*nothing"):
             with engine.begin() as connection:
                 load_month(connection, spec, file.key, [doubled], MONTH, LAST)
-        assert copies, "the rows went through COPY"
+        assert direct, "the rows went through COPY into staging and INSERT ... SELECT"
         assert stored_as_text(postgres_database, spec) == before, attempt
         if attempt == "first load":
             assert before == []
