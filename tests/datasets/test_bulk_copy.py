@@ -11,26 +11,14 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from support.bulk_month import LAST, MONTH, client, month_file, rest_records
+from support.bulk_month import LAST, MONTH, client, month_file, rest_records, stored_as_text
 
 from moo_markets.datasets.registry import find
 from moo_markets.ingest import store as ingest_store
 from moo_markets.jquants import BulkFileError
 from moo_markets.warehouse import bulk, csv_copy, get_engine
-from moo_markets.warehouse.bulk_files import date_column, load_file, load_month
+from moo_markets.warehouse.bulk_files import load_file, load_month
 from moo_markets.warehouse.schema import DATASET_TABLES
-
-
-def stored_as_text(url: str, spec) -> list[tuple]:
-    """The month's rows with every value as PostgreSQL prints it (JSON as its stored text)."""
-    table = DATASET_TABLES[spec.name]
-    with get_engine(url).connect() as connection:
-        rows = connection.execute(
-            sa.select(*(sa.cast(c, sa.Text) for c in table.columns))
-            .where(table.c[date_column(spec)].between(MONTH, LAST))
-            .order_by(*(table.c[k] for k in spec.key_columns))
-        )
-        return [tuple(r) for r in rows]
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from support.bulk_month import LAST, MONTH, client, month_file
+from support.bulk_month import LAST, MONTH, client, month_file, stored_as_text
 
 from moo_markets.datasets.registry import GENERIC_SPECS, find
 from moo_markets.jquants import BulkFileError
 from moo_markets.warehouse import csv_copy, get_engine
-from moo_markets.warehouse.bulk_files import date_column, load_month
+from moo_markets.warehouse.bulk_files import load_month
 from moo_markets.warehouse.schema import DATASET_TABLES
 
 ROWS = 60
@@ -69,17 +69,6 @@ def edit(content: bytes, field: str, cell: str, line: int = 1) -> bytes:
     cells[header.index(field)] = cell
     lines[line] = ",".join(cells).encode()
     return b"\n".join(lines)
-
-
-def stored_as_text(url: str, spec) -> list[tuple]:
-    table = DATASET_TABLES[spec.name]
-    with get_engine(url).connect() as connection:
-        rows = connection.execute(
-            sa.select(*(sa.cast(c, sa.Text) for c in table.columns))
-            .where(table.c[date_column(spec)].between(MONTH, LAST))
-            .order_by(*(table.c[k] for k in spec.key_columns))
-        )
-        return [tuple(r) for r in rows]
 
 
 def load(url: str, spec, key: str, content: bytes, monkeypatch, sql: bool) -> int:

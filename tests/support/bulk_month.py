@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from moo_markets.jquants import ClientSettings, JQuantsClient
 from moo_markets.jquants.pacing import Pacer
+from moo_markets.warehouse import get_engine
+from moo_markets.warehouse.bulk_files import date_column
+from moo_markets.warehouse.schema import DATASET_TABLES
 from support.jquants_sim import SIM_API_KEY
 
 MONTH = dt.date(2026, 10, 1)
@@ -31,3 +36,15 @@ def rest_records(sim, spec) -> list[dict]:
         params = params or {"date": day.isoformat()}
         records += spec.records(sim.rows(spec.path, params, "premium"))
     return records
+
+
+def stored_as_text(url: str, spec) -> list[tuple]:
+    """The month's rows with every value as PostgreSQL prints it (JSON as its stored text)."""
+    table = DATASET_TABLES[spec.name]
+    with get_engine(url).connect() as connection:
+        rows = connection.execute(
+            sa.select(*(sa.cast(c, sa.Text) for c in table.columns))
+            .where(table.c[date_column(spec)].between(MONTH, LAST))
+            .order_by(*(table.c[k] for k in spec.key_columns))
+        )
+        return [tuple(r) for r in rows]
