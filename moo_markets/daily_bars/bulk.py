@@ -69,8 +69,7 @@ WRITE_AHEAD = 1
 """Months committed ahead of the days handed to the caller (PostgreSQL)."""
 
 FIELD_COLUMNS = {"Date": "date", "Code": "code", **BAR_COLUMNS}
-NUMERIC_FIELDS = frozenset(f.source for f in SPEC.columns if f.type.python is not str)
-NUMERIC_FIELDS = NUMERIC_FIELDS - {"Date"}
+NUMERIC_FIELDS = SPEC.number_fields
 CODE_LIKE = all(
     f.type.name.startswith(("VARCHAR", "DATE"))
     for f in SPEC.columns

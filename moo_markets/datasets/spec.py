@@ -399,6 +399,12 @@ class DatasetSpec:
         return self.partitioned
 
     @property
+    def number_fields(self) -> frozenset[str]:
+        """Fields of NUMERIC and BIGINT columns: where a bulk file's cell is read as the JSON
+        number the REST path decodes (``csv_stream.records``)."""
+        return frozenset(f.source for f in self.columns if f.type.python in (Decimal, int))
+
+    @property
     def must_have_rows(self) -> bool:
         """Whether a partition of a session day without rows is wrong (a check fails).
         Disclosures and latest-only lists (no announcements tomorrow, a holiday's morning

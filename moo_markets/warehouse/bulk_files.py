@@ -30,7 +30,6 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -120,7 +119,7 @@ def load_month(
                 if on_loaded is not None:
                     on_loaded(connection, target.table, loaded)
         return loaded.validated
-    numeric = frozenset(f.source for f in spec.columns if f.type.python in (Decimal, int))
+    numeric = spec.number_fields
     if keep_empty is None:
         keep_empty = frozenset(f.source for f in spec.columns if f.source in spec.key)
     nested = frozenset(f.source.split(".")[0] for f in spec.columns if "." in f.source)

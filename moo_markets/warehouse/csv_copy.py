@@ -215,21 +215,8 @@ class _Columns:
         python = f.type.python
         if f.marker_of is not None or python is str:
             return None
-        if python is Decimal:
-            numeric = f.type.sql()
-            scale, whole = numeric.scale, numeric.precision - numeric.scale
-            return sa.or_(
-                value.is_(None),
-                sa.and_(
-                    value == sa.func.round(value, scale),
-                    sa.func.abs(value) < _lit(Decimal(10) ** whole),  # also NaN, Infinity
-                ),
-            )
-        if python is int:
-            return sa.or_(
-                value.is_(None),
-                sa.and_(value == sa.func.trunc(value), value.between(*BIGINT_RANGE)),
-            )
+        if python in (Decimal, int):
+            return sa.or_(value.is_(None), _fits(f, value))
         if python is dt.date:
             return sa.or_(value.is_(None), raw.regexp_match(DATE_TEXT))
         if python is dt.time:
@@ -301,18 +288,13 @@ class _Columns:
                 return []
             return [(sa.func.char_length(cell) > length, f"is longer than {length} characters")]
         if python is Decimal:
-            numeric = f.type.sql()
-            scale, whole = numeric.scale, numeric.precision - numeric.scale
-            v = self.number(cell)
-            valid = sa.and_(
-                v == sa.func.round(v, scale), sa.func.abs(v) < _lit(Decimal(10) ** whole)
-            )
+            scale, whole = _scale_and_whole_digits(f)
             reason = f"has more than {scale} decimals or {whole} digits before the point"
-            return self.number_problem(cell, valid, reason)
+            return self.number_problem(cell, _fits(f, self.number(cell)), reason)
         if python is int:
-            v = self.number(cell)
-            valid = sa.and_(v == sa.func.trunc(v), v.between(*BIGINT_RANGE))
-            return self.number_problem(cell, valid, "is not an integer (BIGINT)")
+            return self.number_problem(
+                cell, _fits(f, self.number(cell)), "is not an integer (BIGINT)"
+            )
         if python is dt.date:
             return [(~_real_date(cell), "is not a date (YYYY-MM-DD)")]
         if python is dt.time:
@@ -341,6 +323,24 @@ class _Columns:
                 whens.append((~_date(cell).between(first, last), _lit(f"{where}|{outside}")))
             terms.append(sa.case(*whens, else_=sa.null()))
         return sa.func.coalesce(*terms) if len(terms) > 1 else terms[0]
+
+
+def _scale_and_whole_digits(f: Field) -> tuple[int, int]:
+    numeric = f.type.sql()
+    return numeric.scale, numeric.precision - numeric.scale
+
+
+def _fits(f: Field, value: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """Whether a number ``value`` is what :meth:`DatasetSpec.record` takes for ``f``'s type:
+    NUMERIC(p,s) with at most s decimals and p-s whole digits (a cast would round; the
+    bound also refuses NaN and Infinity), BIGINT whole and in range (a cast would round
+    ``1.5``). The fast INSERT and the refusal query ask the same question."""
+    if f.type.python is int:
+        return sa.and_(value == sa.func.trunc(value), value.between(*BIGINT_RANGE))
+    scale, whole = _scale_and_whole_digits(f)
+    return sa.and_(
+        value == sa.func.round(value, scale), sa.func.abs(value) < _lit(Decimal(10) ** whole)
+    )
 
 
 def _date_parts(cell: sa.ColumnElement) -> tuple[sa.ColumnElement, ...]:
@@ -475,7 +475,7 @@ def _sample(
     )
     ranked = sa.select(*staging.columns, number).subquery()
     fields = sorted(columns.index, key=columns.index.__getitem__)
-    numeric = frozenset(f.source for f in spec.columns if f.type.python in (Decimal, int))
+    numeric = spec.number_fields
     keep = frozenset(
         f.source for f in spec.columns if f.source in columns.key and f.type.python is str
     )
